@@ -1,0 +1,203 @@
+// Pool: idle list, FIFO wait queue and connection slots for one (database, user).
+#include "pool/pool.hpp"
+
+#include <algorithm>
+#include <spdlog/spdlog.h>
+
+#include "pool/connection_budget.hpp"
+#include "pool/server_login.hpp"
+
+namespace sluice {
+
+using Clock = std::chrono::steady_clock;
+
+// A client queued for a server. Completed by whoever hands it a server or an error: under the pool
+// mutex `done` is set, then the timer on the waiter's own executor is cancelled to wake it.
+struct Pool::Waiter {
+  explicit Waiter(asio::any_io_executor ex) : timer(ex) {}
+  asio::steady_timer timer;
+  Clock::time_point since = Clock::now();
+  bool done = false;
+  AcquireResult result;
+
+};
+
+Pool::Pool(PoolSettings settings, std::shared_ptr<ConnectionBudget> db_budget,
+           std::shared_ptr<ConnectionBudget> user_budget)
+    : settings_(std::move(settings)),
+      db_budget_(std::move(db_budget)),
+      user_budget_(std::move(user_budget)) {}
+
+Pool::~Pool() = default;
+
+bool Pool::try_reserve_slot_locked() {
+  int total = active_ + login_ + static_cast<int>(idle_.size());
+  if (settings_.pool_size > 0 && total >= settings_.pool_size) return false;
+  if (db_budget_ && !db_budget_->try_take()) return false;
+  if (user_budget_ && !user_budget_->try_take()) {
+    if (db_budget_) db_budget_->give_back();
+    return false;
+  }
+  return true;
+}
+
+void Pool::free_slot_locked() {
+  if (db_budget_) db_budget_->give_back();
+  if (user_budget_) user_budget_->give_back();
+}
+
+Awaitable<AcquireResult> Pool::acquire(double wait_timeout) {
+  auto ex = co_await asio::this_coro::executor;
+  auto waiter = std::make_shared<Waiter>(ex);
+  bool launch = false;
+  {
+    std::lock_guard lock(mu_);
+    while (!idle_.empty()) {
+      auto s = std::move(idle_.back());
+      idle_.pop_back();
+      if (expired(*s, Clock::now())) {
+        free_slot_locked();
+        continue;  // destructor terminates it
+      }
+      ++active_;
+      co_return AcquireResult{std::move(s), {}};
+    }
+    launch = try_reserve_slot_locked();
+    if (launch) ++login_;
+    waiters_.push_back(waiter);
+  }
+  if (launch) start_login(ex);
+
+  if (wait_timeout > 0) {
+    waiter->timer.expires_after(std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double>(wait_timeout)));
+  } else {
+    waiter->timer.expires_at(Clock::time_point::max());
+  }
+  boost::system::error_code ec;
+  co_await waiter->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+
+  std::lock_guard lock(mu_);
+  if (waiter->done) co_return std::move(waiter->result);
+  std::erase(waiters_, waiter);
+  co_return AcquireResult{nullptr, {"08P01", "query_wait_timeout"}};
+}
+
+void Pool::deliver_locked(std::unique_ptr<ServerConnection> server) {
+  if (!waiters_.empty()) {
+    auto w = std::move(waiters_.front());
+    waiters_.pop_front();
+    ++active_;
+    w->result.server = std::move(server);
+    w->done = true;
+    auto timer_ex = w->timer.get_executor();
+    asio::post(timer_ex, [w] { w->timer.cancel(); });
+    return;
+  }
+  server->last_used = Clock::now();
+  idle_.push_back(std::move(server));
+}
+
+void Pool::release(std::unique_ptr<ServerConnection> server) {
+  std::lock_guard lock(mu_);
+  --active_;
+  if (server->close_needed || expired(*server, Clock::now())) {
+    free_slot_locked();
+    server.reset();
+    return;
+  }
+  deliver_locked(std::move(server));
+}
+
+void Pool::discard(std::unique_ptr<ServerConnection> server) {
+  server.reset();  // terminate outside the lock is fine too; it never blocks
+  std::lock_guard lock(mu_);
+  --active_;
+  free_slot_locked();
+  // A freed slot may let a queued client get a fresh connection.
+  if (!waiters_.empty() && try_reserve_slot_locked()) {
+    ++login_;
+    start_login(waiters_.front()->timer.get_executor());
+  }
+}
+
+void Pool::start_login(asio::any_io_executor ex) {
+  asio::co_spawn(
+      ex,
+      [self = shared_from_this()]() -> Awaitable<void> {
+        LoginResult r = co_await login_server(self->settings_);
+        self->on_login_done(std::move(r.server), std::move(r.error));
+      },
+      asio::detached);
+}
+
+void Pool::on_login_done(std::unique_ptr<ServerConnection> server, ServerError error) {
+  std::lock_guard lock(mu_);
+  --login_;
+  if (server) {
+    if (!welcome_) welcome_ = server->params;
+    deliver_locked(std::move(server));
+    return;
+  }
+  free_slot_locked();
+  // With no server at all, nobody will release one: fail every queued client with the server's
+  // error (PgBouncer forwards the login error to the waiting clients).
+  if (active_ == 0 && idle_.empty() && login_ == 0) {
+    for (auto& w : waiters_) {
+      w->result.error = error;
+      w->done = true;
+      asio::post(w->timer.get_executor(), [w] { w->timer.cancel(); });
+    }
+    waiters_.clear();
+  }
+}
+
+std::optional<ParamList> Pool::welcome() const {
+  std::lock_guard lock(mu_);
+  return welcome_;
+}
+
+PoolCounters Pool::counters() const {
+  std::lock_guard lock(mu_);
+  PoolCounters c;
+  c.active = active_;
+  c.idle = static_cast<int>(idle_.size());
+  c.login = login_;
+  c.waiting = static_cast<int>(waiters_.size());
+  if (!waiters_.empty()) {
+    c.max_wait_seconds =
+        std::chrono::duration<double>(Clock::now() - waiters_.front()->since).count();
+  }
+  return c;
+}
+
+bool Pool::expired(const ServerConnection& s, Clock::time_point now) const {
+  using std::chrono::duration;
+  // server_lifetime = 0 means "use once" (PgBouncer).
+  if (settings_.lifetime <= 0) return true;
+  return duration<double>(now - s.connected_at).count() > settings_.lifetime;
+}
+
+void Pool::close_expired(Clock::time_point now) {
+  std::vector<std::unique_ptr<ServerConnection>> doomed;
+  {
+    std::lock_guard lock(mu_);
+    auto keep = std::partition(idle_.begin(), idle_.end(), [&](const auto& s) {
+      bool idle_too_long = settings_.idle_timeout > 0 &&
+                           std::chrono::duration<double>(now - s->last_used).count() >
+                               settings_.idle_timeout;
+      return !(idle_too_long || expired(*s, now));
+    });
+    for (auto it = keep; it != idle_.end(); ++it) {
+      doomed.push_back(std::move(*it));
+      free_slot_locked();
+    }
+    idle_.erase(keep, idle_.end());
+  }
+  for (auto& s : doomed) {
+    spdlog::debug("closing idle server {} (server_idle_timeout/server_lifetime)",
+                  s->address.display());
+  }
+}
+
+}  // namespace sluice

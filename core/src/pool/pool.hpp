@@ -1,0 +1,78 @@
+// One pool of server connections for a (database, user) pair, shared by all shards: a client on any
+// shard can be served by a server connection released by a client on another (one logical pool).
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "pool/pool_settings.hpp"
+#include "pool/server_connection.hpp"
+#include "server/asio.hpp"
+
+namespace sluice {
+
+class ConnectionBudget;
+
+struct AcquireResult {
+  std::unique_ptr<ServerConnection> server;  // null on error
+  ServerError error;
+};
+
+struct PoolCounters {
+  int active = 0;   // linked to a client
+  int idle = 0;
+  int login = 0;    // being established
+  int waiting = 0;  // clients queued for a server
+  double max_wait_seconds = 0;
+};
+
+class Pool : public std::enable_shared_from_this<Pool> {
+ public:
+  Pool(PoolSettings settings, std::shared_ptr<ConnectionBudget> db_budget,
+       std::shared_ptr<ConnectionBudget> user_budget);
+  ~Pool();
+
+  const PoolSettings& settings() const { return settings_; }
+
+  // Takes an idle server, opens a new one within the limits, or queues the caller (FIFO) for at
+  // most `wait_timeout` seconds (0 = forever). Runs on the caller's executor.
+  Awaitable<AcquireResult> acquire(double wait_timeout);
+
+  // Gives a server back (idle list or the first waiter). Thread-safe.
+  void release(std::unique_ptr<ServerConnection> server);
+  // Closes a server that must not be reused and frees its slot. Thread-safe.
+  void discard(std::unique_ptr<ServerConnection> server);
+
+  // ParameterStatus values of the pool's first server login, sent to clients at login.
+  std::optional<ParamList> welcome() const;
+
+  PoolCounters counters() const;
+  // Closes idle servers past server_idle_timeout or server_lifetime. Thread-safe.
+  void close_expired(std::chrono::steady_clock::time_point now);
+
+  struct Waiter;
+
+ private:
+  bool try_reserve_slot_locked();
+  void free_slot_locked();
+  void deliver_locked(std::unique_ptr<ServerConnection> server);
+  void start_login(asio::any_io_executor ex);
+  void on_login_done(std::unique_ptr<ServerConnection> server, ServerError error);
+  bool expired(const ServerConnection& s, std::chrono::steady_clock::time_point now) const;
+
+  PoolSettings settings_;
+  std::shared_ptr<ConnectionBudget> db_budget_;
+  std::shared_ptr<ConnectionBudget> user_budget_;
+  mutable std::mutex mu_;
+  std::vector<std::unique_ptr<ServerConnection>> idle_;  // LIFO: back is the most recent
+  std::deque<std::shared_ptr<Waiter>> waiters_;
+  int active_ = 0;
+  int login_ = 0;
+  std::optional<ParamList> welcome_;
+};
+
+}  // namespace sluice

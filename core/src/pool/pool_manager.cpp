@@ -1,0 +1,37 @@
+// PoolManager: pool lookup and shared budgets.
+#include "pool/pool_manager.hpp"
+
+#include "pool/connection_budget.hpp"
+
+namespace sluice {
+
+std::shared_ptr<ConnectionBudget> PoolManager::budget(
+    std::map<std::string, std::shared_ptr<ConnectionBudget>>& m, const std::string& name,
+    int limit) {
+  if (limit <= 0) return nullptr;
+  auto& b = m[name];
+  if (!b) b = std::make_shared<ConnectionBudget>(limit);
+  return b;
+}
+
+std::shared_ptr<Pool> PoolManager::find_or_create(const PoolSettings& settings,
+                                                  int max_db_connections,
+                                                  int max_user_connections) {
+  std::lock_guard lock(mu_);
+  auto key = std::make_pair(settings.database, settings.user);
+  auto it = pools_.find(key);
+  if (it != pools_.end()) return it->second;
+  auto pool = std::make_shared<Pool>(settings, budget(db_budgets_, settings.database, max_db_connections),
+                                     budget(user_budgets_, settings.user, max_user_connections));
+  pools_.emplace(key, pool);
+  return pool;
+}
+
+std::vector<std::shared_ptr<Pool>> PoolManager::all() const {
+  std::lock_guard lock(mu_);
+  std::vector<std::shared_ptr<Pool>> out;
+  for (const auto& [k, p] : pools_) out.push_back(p);
+  return out;
+}
+
+}  // namespace sluice

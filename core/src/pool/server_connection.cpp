@@ -1,0 +1,44 @@
+// ServerConnection helpers.
+#include "pool/server_connection.hpp"
+
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace sluice {
+
+std::string ServerAddress::display() const {
+  if (family == AF_UNIX) return "unix:" + host;
+  if (family == AF_INET6) return "[" + host + "]:" + std::to_string(port);
+  return host + ":" + std::to_string(port);
+}
+
+const std::string* find_param(const ParamList& params, std::string_view name) {
+  for (const auto& [k, v] : params) {
+    if (k.size() == name.size() && ::strncasecmp(k.data(), name.data(), k.size()) == 0) return &v;
+  }
+  return nullptr;
+}
+
+void set_param(ParamList& params, std::string_view name, std::string_view value) {
+  for (auto& [k, v] : params) {
+    if (k.size() == name.size() && ::strncasecmp(k.data(), name.data(), k.size()) == 0) {
+      v.assign(value);
+      return;
+    }
+  }
+  params.emplace_back(std::string(name), std::string(value));
+}
+
+ServerConnection::~ServerConnection() { terminate(); }
+
+void ServerConnection::terminate() {
+  if (fd < 0) return;
+  // Terminate ('X', length 4): lets the server end the backend cleanly instead of logging EOF.
+  static constexpr char kTerminate[] = {'X', 0, 0, 0, 4};
+  [[maybe_unused]] auto n = ::send(fd, kTerminate, sizeof kTerminate, MSG_DONTWAIT | MSG_NOSIGNAL);
+  ::close(fd);
+  fd = -1;
+}
+
+}  // namespace sluice

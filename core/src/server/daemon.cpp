@@ -1,0 +1,250 @@
+// Daemon start-up, control thread and shutdown.
+#include "server/daemon.hpp"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <thread>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "config/config.hpp"
+#include "config/userlist.hpp"
+#include "plugin/host_api.hpp"
+#include "plugin/loader.hpp"
+#include "plugin/registry.hpp"
+#include "pool/pool_manager.hpp"
+#include "server/daemon_context.hpp"
+#include "server/listener.hpp"
+#include "server/logging.hpp"
+#include "server/shard.hpp"
+#include "session/cancel_registry.hpp"
+#include "session/client_session.hpp"
+
+namespace sluice {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::shared_ptr<const config::Userlist> load_auth_file(const config::Config& cfg) {
+  std::string path = cfg.str("auth_file");
+  if (path.empty()) return std::make_shared<const config::Userlist>();
+  return std::make_shared<const config::Userlist>(config::load_userlist(path));
+}
+
+void daemonize() {
+  pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid > 0) ::_exit(0);
+  ::setsid();
+  pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid > 0) ::_exit(0);
+  int devnull = ::open("/dev/null", O_RDWR);
+  if (devnull >= 0) {
+    ::dup2(devnull, 0);
+    ::dup2(devnull, 1);
+    ::dup2(devnull, 2);
+    if (devnull > 2) ::close(devnull);
+  }
+}
+
+void switch_user(const std::string& user) {
+  struct passwd* pw = ::getpwnam(user.c_str());
+  if (!pw) throw std::runtime_error("could not find user '" + user + "' to switch to");
+  if (::getuid() == pw->pw_uid) return;
+  if (::initgroups(pw->pw_name, pw->pw_gid) != 0 || ::setgid(pw->pw_gid) != 0 ||
+      ::setuid(pw->pw_uid) != 0)
+    throw std::runtime_error("could not switch to user '" + user + "'");
+}
+
+class Daemon {
+ public:
+  explicit Daemon(const DaemonOptions& options) : options_(options) {}
+  int run();
+
+ private:
+  void reload();
+  void start_shutdown(bool immediate);
+  void janitor_tick();
+  void dispatch(AcceptedConnection c);
+
+  DaemonOptions options_;
+  asio::io_context control_{1};
+  plugin::HostApiProvider host_;
+  PoolManager pools_;
+  CancelRegistry cancels_;
+  std::unique_ptr<DaemonContext> ctx_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+  std::unique_ptr<Listener> listener_;
+  std::unique_ptr<asio::signal_set> signals_;
+  std::unique_ptr<asio::steady_timer> janitor_;
+  unsigned next_shard_ = 0;
+  bool shutting_down_ = false;
+  std::string pidfile_;
+};
+
+int Daemon::run() {
+  // Start-up: every failure here is fatal and explained.
+  std::shared_ptr<const config::Config> cfg;
+  try {
+    cfg = std::make_shared<const config::Config>(config::load_config(options_.config_path));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "FATAL %s\n", e.what());
+    return 1;
+  }
+  LogOptions log_opts{options_.verbose + static_cast<int>(cfg->integer("verbose")), options_.quiet,
+                      cfg->str("logfile")};
+  try {
+    setup_logging(log_opts);
+    if (options_.daemonize) {
+      if (cfg->str("pidfile").empty()) throw std::runtime_error("daemon mode (-d) needs pidfile");
+      if (cfg->str("logfile").empty() && !cfg->boolean("syslog"))
+        throw std::runtime_error("daemon mode (-d) needs logfile or syslog");
+      daemonize();
+    }
+    pidfile_ = cfg->str("pidfile");
+    if (!pidfile_.empty()) {
+      std::ofstream(pidfile_) << ::getpid() << "\n";
+    }
+    auto userlist = load_auth_file(*cfg);
+    host_.set_config_lookup([this](std::string_view key) -> std::optional<std::string> {
+      auto rt = ctx_ ? ctx_->runtime() : nullptr;
+      if (!rt) return std::nullopt;
+      return rt->config->raw(key);
+    });
+    std::string plugin_dir = cfg->str("plugin_dir");
+    if (plugin_dir.empty()) plugin_dir = options_.default_plugin_dir;
+    auto registry = plugin::load_plugins(plugin_dir, cfg->plugin_list(), host_);
+    ctx_ = std::make_unique<DaemonContext>(
+        std::make_shared<const RuntimeConfig>(RuntimeConfig{cfg, userlist, registry}), pools_,
+        cancels_);
+
+    long long workers = cfg->integer("workers");
+    unsigned n = workers > 0 ? static_cast<unsigned>(workers)
+                             : std::max(1u, std::thread::hardware_concurrency());
+    for (unsigned i = 0; i < n; ++i) shards_.push_back(std::make_unique<Shard>(i));
+
+    listener_ = std::make_unique<Listener>(control_, [this](AcceptedConnection c) { dispatch(std::move(c)); });
+    listener_->open(cfg->str("listen_addr"), static_cast<uint16_t>(cfg->integer("listen_port")),
+                    cfg->str("unix_socket_dir"), static_cast<int>(cfg->integer("unix_socket_mode")),
+                    static_cast<int>(cfg->integer("listen_backlog")));
+    std::string user = options_.user.empty() ? cfg->str("user") : options_.user;
+    if (!user.empty()) switch_user(user);
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    if (!pidfile_.empty()) ::unlink(pidfile_.c_str());
+    return 1;
+  }
+
+  ::signal(SIGPIPE, SIG_IGN);
+  signals_ = std::make_unique<asio::signal_set>(control_, SIGHUP, SIGINT, SIGTERM);
+  signals_->add(SIGQUIT);
+  std::function<void(boost::system::error_code, int)> on_signal = [&](boost::system::error_code ec, int sig) {
+    if (ec) return;
+    if (sig == SIGHUP) {
+      spdlog::info("got SIGHUP, re-reading config");
+      reload();
+    } else if (sig == SIGTERM) {
+      spdlog::info("got SIGTERM, shutting down, waiting for clients");
+      start_shutdown(shutting_down_);  // a second SIGTERM exits at once
+    } else {
+      spdlog::info("got {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGQUIT");
+      start_shutdown(true);
+    }
+    if (signals_) signals_->async_wait(on_signal);
+  };
+  signals_->async_wait(on_signal);
+
+  for (auto& s : shards_) s->start();
+  janitor_ = std::make_unique<asio::steady_timer>(control_);
+  janitor_tick();
+  spdlog::info("process up: sluice {}, {} worker thread(s)", SLUICE_VERSION_STRING, shards_.size());
+  for (const auto& d : listener_->descriptions()) spdlog::info("listening on {}", d);
+
+  control_.run();
+
+  for (auto& s : shards_) s->stop(true);
+  for (auto& s : shards_) s->join();
+  if (!pidfile_.empty()) ::unlink(pidfile_.c_str());
+  spdlog::info("shutdown complete");
+  return 0;
+}
+
+void Daemon::dispatch(AcceptedConnection c) {
+  Shard& shard = *shards_[next_shard_++ % shards_.size()];
+  asio::post(shard.io(), [this, &shard, c = std::move(c)]() mutable {
+    Socket sock(shard.io());
+    boost::system::error_code ec;
+    int proto = c.family == AF_UNIX ? 0 : IPPROTO_TCP;
+    sock.assign(asio::generic::stream_protocol(c.family, proto), c.fd, ec);
+    if (ec) {
+      ::close(c.fd);
+      return;
+    }
+    auto session = std::make_shared<ClientSession>(
+        shard, *ctx_, std::move(sock), ClientOrigin{c.addr, c.port, c.family == AF_UNIX});
+    ClientSession::start(std::move(session));
+  });
+}
+
+void Daemon::reload() {
+  auto old = ctx_->runtime();
+  try {
+    auto cfg = std::make_shared<const config::Config>(config::load_config(options_.config_path));
+    auto userlist = load_auth_file(*cfg);
+    for (auto key : config::changed_keys(*old->config, *cfg)) {
+      const auto* def = config::find_param(key);
+      if (def && !def->reloadable) spdlog::warn("{} cannot be changed by RELOAD; restart to apply it", key);
+    }
+    if (cfg->plugin_list() != old->config->plugin_list() || cfg->str("plugin_dir") != old->config->str("plugin_dir"))
+      spdlog::warn("plugins/plugin_dir changed: restart to load a different plugin set");
+    ctx_->set_runtime(std::make_shared<const RuntimeConfig>(RuntimeConfig{cfg, userlist, old->plugins}));
+    spdlog::info("configuration reloaded");
+  } catch (const std::exception& e) {
+    spdlog::error("RELOAD failed, keeping the old configuration: {}", e.what());
+  }
+}
+
+void Daemon::start_shutdown(bool immediate) {
+  if (listener_) listener_->close();
+  shutting_down_ = true;
+  ctx_->shutting_down = true;
+  if (immediate) {
+    if (signals_) signals_->cancel();
+    signals_.reset();
+    if (janitor_) janitor_->cancel();
+    control_.stop();
+  }
+}
+
+void Daemon::janitor_tick() {
+  auto now = Clock::now();
+  for (auto& pool : pools_.all()) pool->close_expired(now);
+  if (shutting_down_ && ctx_->client_count.load() == 0) {
+    start_shutdown(true);
+    return;
+  }
+  // PgBouncer's janitor runs three times a second.
+  janitor_->expires_after(std::chrono::milliseconds(333));
+  janitor_->async_wait([this](boost::system::error_code ec) {
+    if (!ec) janitor_tick();
+  });
+}
+
+}  // namespace
+
+int run_daemon(const DaemonOptions& options) {
+  Daemon d(options);
+  return d.run();
+}
+
+}  // namespace sluice

@@ -1,0 +1,134 @@
+// Listener: TCP and Unix acceptors.
+#include "server/listener.hpp"
+
+#include <sys/stat.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+namespace sluice {
+
+namespace {
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos <= s.size()) {
+    size_t end = s.find(',', pos);
+    if (end == std::string::npos) end = s.size();
+    std::string item = s.substr(pos, end - pos);
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    if (!item.empty()) out.push_back(item);
+    pos = end + 1;
+  }
+  return out;
+}
+}  // namespace
+
+Listener::~Listener() { close(); }
+
+void Listener::open(const std::string& listen_addr, uint16_t port,
+                    const std::string& unix_socket_dir, int unix_socket_mode, int backlog) {
+  using asio::ip::tcp;
+  std::vector<tcp::endpoint> endpoints;
+  for (const auto& addr : split_list(listen_addr)) {
+    if (addr == "*") {
+      endpoints.emplace_back(tcp::v4(), port);
+      endpoints.emplace_back(tcp::v6(), port);
+      continue;
+    }
+    tcp::resolver resolver(io_);
+    boost::system::error_code ec;
+    auto results = resolver.resolve(addr, std::to_string(port), tcp::resolver::passive, ec);
+    if (ec) throw std::runtime_error("cannot resolve listen_addr " + addr + ": " + ec.message());
+    for (const auto& r : results) endpoints.push_back(r.endpoint());
+  }
+  for (const auto& ep : endpoints) {
+    auto acc = std::make_unique<tcp::acceptor>(io_);
+    boost::system::error_code ec;
+    acc->open(ep.protocol(), ec);
+    if (!ec) acc->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec && ep.address().is_v6()) acc->set_option(asio::ip::v6_only(true), ec);
+    if (!ec) acc->bind(ep, ec);
+    if (!ec) acc->listen(backlog, ec);
+    std::string where = (ep.address().is_v6() ? "[" + ep.address().to_string() + "]"
+                                              : ep.address().to_string()) +
+                        ":" + std::to_string(port);
+    if (ec) {
+      if (ep.address().is_v6() && listen_addr == "*") {
+        spdlog::warn("cannot listen on {}: {}", where, ec.message());
+        continue;  // hosts without IPv6
+      }
+      throw std::runtime_error("cannot listen on " + where + ": " + ec.message());
+    }
+    descriptions_.push_back(where);
+    tcp_.push_back(std::move(acc));
+    asio::co_spawn(io_, accept_tcp(*tcp_.back()), asio::detached);
+  }
+  if (!unix_socket_dir.empty()) {
+    unix_path_ = unix_socket_dir + "/.s.PGSQL." + std::to_string(port);
+    // A live socket means another instance runs; a stale one (left by a crash) is removed.
+    {
+      asio::local::stream_protocol::socket probe(io_);
+      boost::system::error_code ec;
+      probe.connect(asio::local::stream_protocol::endpoint(unix_path_), ec);
+      if (!ec) throw std::runtime_error("unix socket " + unix_path_ + " is in use by another process");
+    }
+    ::unlink(unix_path_.c_str());
+    unix_ = std::make_unique<asio::local::stream_protocol::acceptor>(io_);
+    boost::system::error_code ec;
+    unix_->open(asio::local::stream_protocol(), ec);
+    if (!ec) unix_->bind(asio::local::stream_protocol::endpoint(unix_path_), ec);
+    if (!ec) unix_->listen(backlog, ec);
+    if (ec) throw std::runtime_error("cannot listen on unix socket " + unix_path_ + ": " + ec.message());
+    ::chmod(unix_path_.c_str(), static_cast<mode_t>(unix_socket_mode));
+    descriptions_.push_back("unix:" + unix_path_);
+    asio::co_spawn(io_, accept_unix(*unix_), asio::detached);
+  }
+  if (descriptions_.empty()) throw std::runtime_error("nothing to listen on: set listen_addr or unix_socket_dir");
+}
+
+void Listener::close() {
+  boost::system::error_code ec;
+  for (auto& a : tcp_) a->close(ec);
+  if (unix_) {
+    unix_->close(ec);
+    ::unlink(unix_path_.c_str());
+    unix_.reset();
+  }
+}
+
+Awaitable<void> Listener::accept_tcp(asio::ip::tcp::acceptor& acceptor) {
+  for (;;) {
+    boost::system::error_code ec;
+    auto sock = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+    if (ec) {
+      spdlog::warn("accept failed: {}", ec.message());
+      continue;
+    }
+    auto ep = sock.remote_endpoint(ec);
+    if (ec) continue;  // already gone
+    sock.set_option(asio::ip::tcp::no_delay(true), ec);
+    AcceptedConnection c{sock.release(), ep.address().is_v6() ? AF_INET6 : AF_INET,
+                         ep.address().to_string(), ep.port()};
+    on_accept_(std::move(c));
+  }
+}
+
+Awaitable<void> Listener::accept_unix(asio::local::stream_protocol::acceptor& acceptor) {
+  for (;;) {
+    boost::system::error_code ec;
+    auto sock = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+    if (ec) {
+      spdlog::warn("accept failed: {}", ec.message());
+      continue;
+    }
+    AcceptedConnection c{sock.release(), AF_UNIX, "unix", 0};
+    on_accept_(std::move(c));
+  }
+}
+
+}  // namespace sluice

@@ -1,0 +1,35 @@
+// A shard: one io_context driven by one thread, owning its client sessions and their I/O buffers.
+#pragma once
+
+#include <optional>
+#include <thread>
+
+#include "server/asio.hpp"
+#include "server/buffer_pool.hpp"
+
+namespace sluice {
+
+class Shard {
+ public:
+  explicit Shard(unsigned index) : index_(index), guard_(io_.get_executor()) {}
+  Shard(const Shard&) = delete;
+  Shard& operator=(const Shard&) = delete;
+
+  unsigned index() const { return index_; }
+  asio::io_context& io() { return io_; }
+  BufferPool& buffers() { return buffers_; }
+
+  void start();
+  // Lets the loop finish once no work is left, or stops it at once when `force`.
+  void stop(bool force);
+  void join();
+
+ private:
+  unsigned index_;
+  asio::io_context io_{1};
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard_;
+  BufferPool buffers_;
+  std::thread thread_;
+};
+
+}  // namespace sluice

@@ -1,0 +1,333 @@
+// Client login: startup packet, SSL/GSS negotiation, CancelRequest, authentication through the
+// configured auth-method plugin, routing to a pool, and the welcome messages.
+#include <spdlog/spdlog.h>
+#include <strings.h>
+
+#include <algorithm>
+
+#include "crypto/random.hpp"
+#include "plugin/registry.hpp"
+#include "pool/pool_manager.hpp"
+#include "protocol/backend_messages.hpp"
+#include "protocol/message_builder.hpp"
+#include "protocol/startup_decoder.hpp"
+#include "server/message_io.hpp"
+#include "server/shard.hpp"
+#include "session/cancel_registry.hpp"
+#include "session/client_session.hpp"
+
+namespace sluice {
+
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && ::strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+// Parameters PostgreSQL reports with ParameterStatus that the pooler keeps per client and applies
+// to whichever server the client gets (PgBouncer's varcache, reference §5.3).
+std::vector<std::string> tracked_parameter_names(const config::Config& cfg) {
+  std::vector<std::string> names{"client_encoding", "DateStyle", "TimeZone",
+                                 "standard_conforming_strings", "application_name"};
+  std::string extra = cfg.str("track_extra_parameters");
+  size_t pos = 0;
+  while (pos <= extra.size()) {
+    size_t end = extra.find_first_of(", ", pos);
+    if (end == std::string::npos) end = extra.size();
+    std::string name = extra.substr(pos, end - pos);
+    if (!name.empty() &&
+        std::none_of(names.begin(), names.end(), [&](const auto& n) { return iequals(n, name); }))
+      names.push_back(name);
+    pos = end + 1;
+  }
+  return names;
+}
+
+bool in_list(std::string_view list, std::string_view name) {
+  size_t pos = 0;
+  while (pos <= list.size()) {
+    size_t end = list.find_first_of(", ", pos);
+    if (end == std::string_view::npos) end = list.size();
+    if (iequals(list.substr(pos, end - pos), name)) return true;
+    pos = end + 1;
+  }
+  return false;
+}
+
+}  // namespace
+
+Awaitable<void> ClientSession::send_fatal(std::string_view sqlstate, std::string_view message) {
+  if (runtime_ && runtime_->config->boolean("log_pooler_errors"))
+    spdlog::warn("{}pooler error: {}", prefix(), message);
+  std::string out;
+  protocol::append_error(out, "FATAL", sqlstate, message);
+  boost::system::error_code ec;
+  co_await asio::async_write(client_, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
+  close_reason_ = std::string(message);
+}
+
+Awaitable<bool> ClientSession::login() {
+  const config::Config& cfg = *runtime_->config;
+  std::string buf;
+  std::array<char, 1024> tmp;
+  protocol::StartupPacket packet;
+  for (;;) {
+    auto r = protocol::decode_startup(as_bytes(buf));
+    if (r.status == protocol::DecodeStatus::NeedMore) {
+      size_t n = co_await client_.async_read_some(asio::buffer(tmp), asio::use_awaitable);
+      buf.append(tmp.data(), n);
+      continue;
+    }
+    if (r.status == protocol::DecodeStatus::Error) {
+      co_await send_fatal("08P01", r.error);
+      co_return false;
+    }
+    buf.erase(0, r.consumed);
+    if (r.packet.kind == protocol::StartupKind::SslRequest ||
+        r.packet.kind == protocol::StartupKind::GssEncRequest) {
+      // TLS and GSS encryption are not offered (yet): 'N' and the client goes on in plain text.
+      if (!buf.empty()) {  // bytes after SSLRequest before our answer: a confused client
+        co_await send_fatal("08P01", "unexpected data after SSLRequest");
+        co_return false;
+      }
+      co_await write_all(client_, "N");
+      continue;
+    }
+    if (r.packet.kind == protocol::StartupKind::Cancel) {
+      co_await handle_cancel(r.packet.cancel_pid, r.packet.cancel_key);
+      co_return false;
+    }
+    packet = std::move(r.packet);
+    if (!buf.empty()) {
+      co_await send_fatal("08P01", "unexpected data after startup packet");
+      co_return false;
+    }
+    break;
+  }
+
+  user_ = *packet.find("user");
+  const std::string* db = packet.find("database");
+  database_ = (db && !db->empty()) ? *db : user_;
+
+  if (ctx_.shutting_down) {
+    co_await send_fatal("08P01", "pooler is shutting down");
+    co_return false;
+  }
+  counted_ = true;
+  int clients = ++ctx_.client_count;
+  if (clients > cfg.integer("max_client_conn")) {
+    co_await send_fatal("08P01", "no more connections allowed (max_client_conn)");
+    co_return false;
+  }
+
+  // Startup parameters: the tracked ones are remembered, the rest refused unless ignored.
+  tracked_ = tracked_parameter_names(cfg);
+  std::vector<std::string> unknown_protocol_options;
+  for (const auto& [name, value] : packet.params) {
+    if (name == "user" || name == "database" || name == "replication") continue;
+    if (name.starts_with("_pq_.")) {
+      unknown_protocol_options.push_back(name);
+      continue;
+    }
+    auto tracked = std::find_if(tracked_.begin(), tracked_.end(),
+                                [&](const auto& t) { return iequals(t, name); });
+    if (tracked != tracked_.end()) {
+      set_param(client_params_, *tracked, value);
+      continue;
+    }
+    if (in_list(cfg.str("ignore_startup_parameters"), name)) continue;
+    if (name == "options" && value.empty()) continue;
+    co_await send_fatal("08P01", "unsupported startup parameter: " + name);
+    co_return false;
+  }
+  if (const std::string* repl = packet.find("replication");
+      repl && !iequals(*repl, "false") && !iequals(*repl, "off") && *repl != "0") {
+    co_await send_fatal("08P01", "replication connections are not supported yet");
+    co_return false;
+  }
+
+  if (cfg.boolean("log_connections"))
+    spdlog::info("{}login attempt: db={} user={} tls=no replication=no", prefix(), database_, user_);
+
+  if (packet.minor > 0 || !unknown_protocol_options.empty()) {
+    // We speak 3.0: tell the client, it then carries on with 3.0 (protocol docs §55.2.1).
+    std::string out;
+    protocol::append_negotiate_protocol_version(out, 0, unknown_protocol_options);
+    co_await write_all(client_, out);
+  }
+
+  if (!co_await authenticate(user_, database_)) co_return false;
+  co_return co_await route_and_welcome();
+}
+
+Awaitable<bool> ClientSession::authenticate(const std::string& user, const std::string& database) {
+  const config::Config& cfg = *runtime_->config;
+  std::string auth_type = cfg.str("auth_type");
+  const sluice_auth_method_vtable* method = runtime_->plugins->auth_method(auth_type);
+  if (!method) {
+    co_await send_fatal("08P01", "auth_type " + auth_type + " is not available: no loaded plugin provides it");
+    co_return false;
+  }
+  const auto& users = *runtime_->userlist;
+  auto it = users.find(user);
+  std::string addr = origin_.is_unix ? "unix" : origin_.addr;
+
+  sluice_auth_request req{};
+  req.struct_size = sizeof req;
+  req.user = user.c_str();
+  req.database = database.c_str();
+  req.secret = it == users.end() ? nullptr : it->second.c_str();
+  req.client_addr = addr.c_str();
+  req.is_unix_socket = origin_.is_unix ? 1 : 0;
+  req.is_tls = 0;
+
+  sluice_auth_output out{};
+  out.struct_size = sizeof out;
+  void* state = nullptr;
+  if (method->begin(method->ctx, &req, &state, &out) != SLUICE_OK) {
+    co_await send_fatal("08P01", "authentication failed: auth plugin error");
+    co_return false;
+  }
+  struct EndGuard {
+    const sluice_auth_method_vtable* m;
+    void* s;
+    ~EndGuard() { m->end(m->ctx, s); }
+  } guard{method, state};
+
+  for (;;) {
+    if (out.result == SLUICE_AUTH_OK) break;
+    if (out.result == SLUICE_AUTH_FAIL) {
+      std::string msg = out.error_message ? out.error_message : "authentication failed";
+      std::string code = out.error_sqlstate ? out.error_sqlstate : "08P01";
+      co_await send_fatal(code, msg);
+      co_return false;
+    }
+    std::string msg;
+    protocol::MessageBuilder(msg)
+        .begin(static_cast<char>(out.message_type))
+        .bytes(std::span<const uint8_t>(out.payload, out.payload_len))
+        .end();
+    co_await write_all(client_, msg);
+    // A password packet is small; PostgreSQL caps authentication packets similarly.
+    Message reply = co_await read_message(client_, 65536);
+    if (reply.type == 'X') co_return false;
+    out = sluice_auth_output{};
+    out.struct_size = sizeof out;
+    if (method->step(method->ctx, state, static_cast<uint8_t>(reply.type), reply.bytes().data(),
+                     static_cast<uint32_t>(reply.body.size()), &out) != SLUICE_OK) {
+      co_await send_fatal("08P01", "authentication failed: auth plugin error");
+      co_return false;
+    }
+  }
+  co_return true;
+}
+
+Awaitable<bool> ClientSession::route_and_welcome() {
+  const config::Config& cfg = *runtime_->config;
+  const config::DatabaseEntry* entry = cfg.find_database(database_);
+  std::optional<config::DatabaseEntry> fallback;
+  if (!entry) {
+    if (auto star = cfg.databases().find("*"); star != cfg.databases().end()) {
+      fallback = star->second;
+      fallback->name = database_;
+      if (fallback->dbname.empty()) fallback->dbname = database_;
+      entry = &*fallback;
+    }
+  }
+  // Reported after authentication so that unauthenticated clients cannot probe names (1.17+).
+  if (!entry) {
+    co_await send_fatal("08P01", "no such database: " + database_);
+    co_return false;
+  }
+
+  PoolSettings s;
+  s.database = entry->name;
+  s.user = entry->user.empty() ? user_ : entry->user;
+  if (!entry->password.empty()) {
+    s.password = entry->password;
+  } else if (auto u = runtime_->userlist->find(s.user); u != runtime_->userlist->end()) {
+    s.password = u->second;
+  }
+  s.host = entry->host;
+  s.unix_socket_dir = cfg.str("unix_socket_dir");
+  s.port = static_cast<uint16_t>(entry->port);
+  s.dbname = entry->dbname.empty() ? entry->name : entry->dbname;
+  for (const auto& p : entry->startup_params) s.startup_params.push_back(p);
+  s.connect_query = entry->connect_query;
+  const config::UserEntry* user_entry = nullptr;
+  if (auto ue = cfg.users().find(user_); ue != cfg.users().end()) user_entry = &ue->second;
+  s.pool_size = static_cast<int>(cfg.integer("default_pool_size"));
+  if (entry->pool_size >= 0) s.pool_size = entry->pool_size;
+  if (user_entry && user_entry->pool_size >= 0) s.pool_size = user_entry->pool_size;
+  s.connect_timeout = cfg.seconds("server_connect_timeout");
+  s.idle_timeout = cfg.seconds("server_idle_timeout");
+  s.lifetime = entry->server_lifetime >= 0 ? entry->server_lifetime : cfg.seconds("server_lifetime");
+  s.max_packet_size = static_cast<uint32_t>(cfg.integer("max_packet_size"));
+  s.pool_mode_name = cfg.str("pool_mode");
+  if (!entry->pool_mode.empty()) s.pool_mode_name = entry->pool_mode;
+  if (user_entry && !user_entry->pool_mode.empty()) s.pool_mode_name = user_entry->pool_mode;
+  s.pool_mode = runtime_->plugins->pool_mode(s.pool_mode_name);
+  if (!s.pool_mode) {
+    co_await send_fatal("08P01", "pool_mode " + s.pool_mode_name +
+                                     " is not available: no loaded plugin provides it");
+    co_return false;
+  }
+  int max_db = entry->max_db_connections >= 0 ? entry->max_db_connections
+                                              : static_cast<int>(cfg.integer("max_db_connections"));
+  int max_user = static_cast<int>(cfg.integer("max_user_connections"));
+  if (user_entry && user_entry->max_user_connections >= 0) max_user = user_entry->max_user_connections;
+  pool_ = ctx_.pools().find_or_create(s, max_db, max_user);
+
+  // The welcome (server ParameterStatus values) comes from the pool's first server login, so the
+  // first client of a pool waits for one server connection.
+  auto welcome = pool_->welcome();
+  if (!welcome) {
+    AcquireResult r = co_await pool_->acquire(cfg.seconds("query_wait_timeout"));
+    if (!r.server) {
+      co_await send_fatal(r.error.sqlstate.empty() ? "08P01" : r.error.sqlstate, r.error.message);
+      co_return false;
+    }
+    pool_->release(std::move(r.server));
+    welcome = pool_->welcome();
+  }
+
+  std::string out;
+  protocol::append_authentication_ok(out);
+  for (const auto& [name, value] : *welcome) {
+    auto tracked = std::find_if(tracked_.begin(), tracked_.end(),
+                                [&](const auto& t) { return iequals(t, name); });
+    if (tracked == tracked_.end()) protocol::append_parameter_status(out, name, value);
+  }
+  // Tracked parameters: the client's own value, else the server's (PgBouncer's varcache).
+  for (const auto& name : tracked_) {
+    if (const std::string* mine = find_param(client_params_, name)) {
+      protocol::append_parameter_status(out, name, *mine);
+    } else if (const std::string* theirs = find_param(*welcome, name)) {
+      set_param(client_params_, name, *theirs);
+      protocol::append_parameter_status(out, name, *theirs);
+    }
+  }
+  // A pooler-made cancel key: the client never learns a server's key (reference §5.4).
+  std::array<uint8_t, 8> key;
+  crypto::random_bytes(key);
+  key[0] &= 0x7f;  // keep the "pid" positive
+  cancel_pid_ = (uint32_t{key[0]} << 24) | (uint32_t{key[1]} << 16) | (uint32_t{key[2]} << 8) | key[3];
+  cancel_key_ = (uint32_t{key[4]} << 24) | (uint32_t{key[5]} << 16) | (uint32_t{key[6]} << 8) | key[7];
+  ctx_.cancels().add(cancel_pid_, cancel_key_, weak_from_this());
+  protocol::append_backend_key_data(out, cancel_pid_, cancel_key_);
+  protocol::append_ready_for_query(out, 'I');
+  co_await write_all(client_, out);
+  co_return true;
+}
+
+Awaitable<void> ClientSession::handle_cancel(uint32_t pid, uint32_t key) {
+  if (auto target = ctx_.cancels().find(pid, key)) {
+    target->request_cancel();
+  } else {
+    spdlog::debug("{}cancel request for unknown key ignored", prefix());
+  }
+  close_reason_ = "cancel request";
+  co_return;  // PostgreSQL answers nothing; the connection just closes
+}
+
+}  // namespace sluice

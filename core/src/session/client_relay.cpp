@@ -1,0 +1,386 @@
+// The relay: forwards bytes client <-> server in big chunks, parsing only message headers, plus
+// the few bodies it must see (ReadyForQuery, ParameterStatus, Terminate). Asks the pool-mode plugin
+// at each ReadyForQuery whether the client keeps its server.
+#include <spdlog/spdlog.h>
+#include <strings.h>
+
+#include "pool/server_login.hpp"
+#include "pool/server_query.hpp"
+#include "protocol/backend_messages.hpp"
+#include "protocol/message_parsers.hpp"
+#include "server/message_io.hpp"
+#include "server/shard.hpp"
+#include "session/cancel_registry.hpp"
+#include "session/client_session.hpp"
+
+namespace sluice {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+constexpr uint32_t kDefaultMaxPacket = 0x7fffffff;
+
+std::string quote_literal(std::string_view v) {
+  std::string out = "'";
+  for (char c : v) {
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  out += '\'';
+  return out;
+}
+
+std::span<const uint8_t> span_of(const std::byte* p, size_t n) {
+  return {reinterpret_cast<const uint8_t*>(p), n};
+}
+}  // namespace
+
+ClientSession::ClientSession(Shard& shard, DaemonContext& ctx, Socket socket, ClientOrigin origin)
+    : shard_(shard),
+      ctx_(ctx),
+      client_(std::move(socket)),
+      origin_(std::move(origin)),
+      id_(ctx.next_id++),
+      connected_at_(Clock::now()),
+      runtime_(ctx.runtime()),
+      client_scanner_("X", kDefaultMaxPacket),
+      server_scanner_("ZS", kDefaultMaxPacket),
+      write_done_(shard.io()),
+      server_done_(shard.io()) {}
+
+ClientSession::~ClientSession() {
+  if (cancel_pid_ || cancel_key_) ctx_.cancels().remove(cancel_pid_, cancel_key_);
+  if (counted_) --ctx_.client_count;
+}
+
+std::string ClientSession::prefix() const {
+  std::string who = user_.empty() ? std::string() : database_ + "/" + user_;
+  std::string from = origin_.is_unix ? "unix" : origin_.addr + ":" + std::to_string(origin_.port);
+  return fmt::format("C-{:#x}: {}@{} ", id_, who, from);
+}
+
+void ClientSession::start(std::shared_ptr<ClientSession> self) {
+  auto ex = self->client_.get_executor();
+  asio::co_spawn(ex, run(std::move(self)), asio::detached);
+}
+
+Awaitable<void> ClientSession::run(std::shared_ptr<ClientSession> self) {
+  const config::Config& cfg = *self->runtime_->config;
+  boost::system::error_code ec;
+  self->client_.non_blocking(true, ec);
+  bool logged_in = false;
+  {
+    // client_login_timeout: close the socket if login takes too long.
+    asio::steady_timer deadline(self->shard_.io());
+    double t = cfg.seconds("client_login_timeout");
+    deadline.expires_after(std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double>(t > 0 ? t : 1e9)));
+    auto weak = self->weak_from_this();
+    deadline.async_wait([weak](boost::system::error_code e) {
+      if (e) return;
+      if (auto s = weak.lock()) {
+        s->close_reason_ = "client_login_timeout";
+        boost::system::error_code ignored;
+        s->client_.cancel(ignored);
+      }
+    });
+    try {
+      logged_in = co_await self->login();
+    } catch (const std::exception& e) {
+      if (self->close_reason_.empty()) self->close_reason_ = std::string("login failed: ") + e.what();
+    }
+    deadline.cancel();
+  }
+  if (logged_in) {
+    try {
+      co_await self->client_loop();
+    } catch (const std::exception& e) {
+      spdlog::warn("{}session error: {}", self->prefix(), e.what());
+    }
+  }
+  if (self->runtime_->config->boolean("log_disconnections") && !self->user_.empty()) {
+    auto age = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - self->connected_at_);
+    spdlog::info("{}closing because: {} (age={}s)", self->prefix(),
+                 self->close_reason_.empty() ? "client close request" : self->close_reason_,
+                 age.count());
+  }
+}
+
+void ClientSession::close_client(std::string reason) {
+  if (close_reason_.empty()) close_reason_ = std::move(reason);
+  client_gone_ = true;
+  boost::system::error_code ec;
+  client_.shutdown(asio::socket_base::shutdown_both, ec);
+  client_.cancel(ec);
+}
+
+void ClientSession::request_cancel() {
+  asio::post(client_.get_executor(), [self = shared_from_this()] {
+    if (!self->server_) return;  // idle client: nothing to cancel
+    asio::co_spawn(self->client_.get_executor(),
+                   send_cancel_request(self->server_->address, self->server_->backend_pid,
+                                       self->server_->backend_key),
+                   asio::detached);
+  });
+}
+
+std::string ClientSession::tracked_param_sets() const {
+  std::string sql;
+  for (const auto& name : tracked_) {
+    const std::string* want = find_param(client_params_, name);
+    if (!want) continue;
+    const std::string* have = find_param(server_->params, name);
+    if (have && ::strcasecmp(have->c_str(), want->c_str()) == 0) continue;
+    sql += "SET " + name + "=" + quote_literal(*want) + ";";
+  }
+  return sql;
+}
+
+// Takes a server from the pool and makes it look like this client's: tracked parameters are set.
+Awaitable<bool> ClientSession::link_server() {
+  const config::Config& cfg = *runtime_->config;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    AcquireResult r = co_await pool_->acquire(cfg.seconds("query_wait_timeout"));
+    if (!r.server) {
+      co_await send_fatal(r.error.sqlstate.empty() ? "08P01" : r.error.sqlstate, r.error.message);
+      co_return false;
+    }
+    server_ = std::move(r.server);
+    int family = server_->address.family;
+    int proto = family == AF_UNIX ? 0 : IPPROTO_TCP;
+    server_sock_.emplace(shard_.io());
+    server_sock_->assign(asio::generic::stream_protocol(family, proto), server_->fd);
+    server_->fd = -1;
+    boost::system::error_code ec;
+    server_sock_->non_blocking(true, ec);
+    // A server idle for longer than server_check_delay is checked before use (PgBouncer's
+    // server_check_query; "<empty>" means an empty query).
+    std::string sql;
+    double idle_for = std::chrono::duration<double>(Clock::now() - server_->last_used).count();
+    std::string check = cfg.str("server_check_query");
+    if (!check.empty() && idle_for >= cfg.seconds("server_check_delay"))
+      sql = check == "<empty>" ? ";" : check + ";";
+    std::string sets = tracked_param_sets();
+    sql += sets;
+    if (sql.empty()) co_return true;
+    try {
+      QueryOutcome q = co_await run_server_query(*server_sock_, sql, server_->params,
+                                                 pool_->settings().max_packet_size);
+      if (!q.error && q.tx_status == 'I') co_return true;
+      spdlog::warn("{}invalid server parameter: {}", prefix(), q.error ? q.error->message : "");
+      server_->fd = server_sock_->release();
+      server_sock_.reset();
+      pool_->discard(std::move(server_));
+      co_await send_fatal(q.error ? q.error->sqlstate : "08P01", "invalid server parameter");
+      co_return false;
+    } catch (const std::exception& e) {
+      // The server went away while idle in the pool: try another one.
+      spdlog::info("{}server closed while idle ({}), retrying", prefix(), e.what());
+      server_sock_.reset();
+      pool_->discard(std::move(server_));
+    }
+  }
+  co_await send_fatal("08P01", "server conn crashed?");
+  co_return false;
+}
+
+Awaitable<void> ClientSession::client_loop() {
+  auto self = shared_from_this();
+  const uint32_t max_packet = static_cast<uint32_t>(runtime_->config->integer("max_packet_size"));
+  client_scanner_ = protocol::StreamScanner("X", max_packet);
+  for (;;) {
+    boost::system::error_code ec;
+    // Idle clients wait for readability without holding a buffer (DESIGN.md §9).
+    co_await client_.async_wait(Socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
+    if (client_gone_) break;
+    if (ec) break;
+    BufferPool::Lease buf = shard_.buffers().take();
+    size_t n = client_.read_some(asio::buffer(buf.data(), buf.size()), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
+    if (ec) break;  // EOF or reset: the client went away
+    bool terminate = false;
+    size_t forward = n;
+    bool ok = client_scanner_.scan(
+        span_of(buf.data(), n),
+        [&](char type, std::span<const uint8_t>) {
+          if (type == 'X') terminate = true;
+          return protocol::ScanAction::Stop;
+        },
+        [&](char type, uint32_t) {
+          if (type == 'Q' || type == 'S' || type == 'F') ++outstanding_;
+        });
+    if (!ok) {
+      co_await send_fatal("08P01", "invalid packet: " + client_scanner_.error());
+      close_client(close_reason_);
+      break;
+    }
+    if (terminate) {
+      // Terminate is for the pooler, not the server: forward what came before it.
+      forward = client_scanner_.consumed() >= 5 ? client_scanner_.consumed() - 5 : 0;
+      if (client_scanner_.consumed() < 5 && server_) server_->close_needed = true;
+    }
+    if (forward > 0) {
+      if (!server_) {
+        if (!co_await link_server()) {
+          close_client(close_reason_);
+          break;
+        }
+        server_scanner_ = protocol::StreamScanner("ZS", pool_->settings().max_packet_size);
+        server_loop_running_ = true;
+        asio::co_spawn(shard_.io(), server_loop(self), asio::detached);
+      }
+      client_writing_ = true;
+      co_await asio::async_write(*server_sock_, asio::buffer(buf.data(), forward),
+                                 asio::redirect_error(asio::use_awaitable, ec));
+      client_writing_ = false;
+      write_done_.cancel();
+      if (ec && server_sock_ && server_sock_->is_open()) {
+        server_broken_ = true;
+        server_sock_->close(ec);
+      }
+    }
+    if (terminate) break;
+  }
+  client_gone_ = true;
+  // Let the server loop finish the link (reset and release, or close) and wait for it.
+  if (server_loop_running_) {
+    if (server_sock_) {
+      boost::system::error_code ec;
+      server_sock_->cancel(ec);
+    }
+    while (server_loop_running_) {
+      server_done_.expires_at(Clock::time_point::max());
+      boost::system::error_code ec;
+      co_await server_done_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+  }
+}
+
+Awaitable<void> ClientSession::server_loop(std::shared_ptr<ClientSession> self) {
+  bool release_now = false;
+  bool reusable = true;
+  for (;;) {
+    boost::system::error_code ec;
+    co_await self->server_sock_->async_wait(Socket::wait_read,
+                                            asio::redirect_error(asio::use_awaitable, ec));
+    if (self->client_gone_) break;
+    if (ec) {
+      self->server_broken_ = true;
+      break;
+    }
+    BufferPool::Lease buf = self->shard_.buffers().take();
+    size_t n = self->server_sock_->read_some(asio::buffer(buf.data(), buf.size()), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
+    if (ec) {
+      self->server_broken_ = true;
+      break;
+    }
+    sluice_pool_decision decision{sizeof(sluice_pool_decision), SLUICE_POOL_KEEP, nullptr};
+    bool ready_at_end = false;
+    bool ok = self->server_scanner_.scan(
+        span_of(buf.data(), n),
+        [&](char type, std::span<const uint8_t> body) {
+          if (type == 'S') {
+            if (auto p = protocol::parse_parameter_status(body)) {
+              set_param(self->server_->params, p->first, p->second);
+              for (const auto& t : self->tracked_) {
+                if (::strcasecmp(t.c_str(), p->first.c_str()) == 0)
+                  set_param(self->client_params_, t, p->second);
+              }
+            }
+            return;
+          }
+          // 'Z' ReadyForQuery: one per Query/Sync/FunctionCall the client sent.
+          auto st = protocol::parse_ready_for_query(body);
+          self->tx_status_ = st ? *st : 'E';
+          if (self->outstanding_ > 0) --self->outstanding_;
+          sluice_ready_event ev{sizeof(sluice_ready_event), self->tx_status_, self->outstanding_, 0};
+          decision = {sizeof(sluice_pool_decision), SLUICE_POOL_KEEP, nullptr};
+          const auto* mode = self->pool_->settings().pool_mode;
+          if (mode->on_ready_for_query(mode->ctx, &ev, &decision) != SLUICE_OK)
+            decision = {sizeof(sluice_pool_decision), SLUICE_POOL_KEEP, nullptr};
+          ready_at_end = true;
+        },
+        [&](char, uint32_t) { ready_at_end = false; });
+    if (!ok) {
+      spdlog::warn("{}server sent a malformed packet: {}", self->prefix(), self->server_scanner_.error());
+      self->server_broken_ = true;
+      break;
+    }
+    co_await asio::async_write(self->client_, asio::buffer(buf.data(), n),
+                               asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      self->close_client("client unexpected eof");
+      break;
+    }
+    if (ready_at_end && decision.action == SLUICE_POOL_CLOSE_CLIENT) {
+      reusable = false;
+      co_await self->send_fatal("08P01", decision.error_message ? decision.error_message
+                                                                 : "closed by pool mode");
+      self->close_client(self->close_reason_);
+      break;
+    }
+    if (ready_at_end && decision.action == SLUICE_POOL_RELEASE && self->outstanding_ == 0 &&
+        !self->client_writing_ && self->client_scanner_.at_boundary() &&
+        self->server_scanner_.at_boundary()) {
+      release_now = true;
+      break;
+    }
+  }
+  if (self->server_broken_ && !self->client_gone_) {
+    co_await self->send_fatal("08P01", "server conn crashed?");
+    self->close_client(self->close_reason_);
+  }
+  co_await self->finish_server(reusable && !self->server_broken_);
+  (void)release_now;
+  self->server_loop_running_ = false;
+  self->server_done_.cancel();
+}
+
+// Ends the link: the server goes back to the pool when it is idle at a message boundary (after
+// server_reset_query where the pool mode asks for it), or is closed.
+Awaitable<void> ClientSession::finish_server(bool reusable) {
+  // The client loop may be in the middle of a write to this socket: wait for it to end.
+  while (client_writing_) {
+    boost::system::error_code ec;
+    if (!reusable) server_sock_->cancel(ec);
+    write_done_.expires_at(Clock::time_point::max());
+    co_await write_done_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  const config::Config& cfg = *runtime_->config;
+  bool idle = tx_status_ == 'I' && outstanding_ == 0 && client_scanner_.at_boundary() &&
+              server_scanner_.at_boundary() && !server_->close_needed;
+  if (reusable && idle) {
+    const auto* mode = pool_->settings().pool_mode;
+    // Session-like modes reset at every release; others only with server_reset_query_always.
+    bool reset = (mode->flags & SLUICE_POOL_FLAG_RESET_ON_RELEASE) ||
+                 cfg.boolean("server_reset_query_always");
+    std::string reset_query = cfg.str("server_reset_query");
+    if (reset && !reset_query.empty()) {
+      try {
+        QueryOutcome q = co_await run_server_query(*server_sock_, reset_query, server_->params,
+                                                   pool_->settings().max_packet_size);
+        if (q.error || q.tx_status != 'I') reusable = false;
+      } catch (const std::exception&) {
+        reusable = false;
+      }
+    }
+  } else {
+    reusable = false;
+  }
+  boost::system::error_code ec;
+  if (server_sock_->is_open()) {
+    server_->fd = server_sock_->release(ec);
+    if (ec) server_->fd = -1;
+  }
+  server_sock_.reset();
+  if (reusable && server_->fd >= 0) {
+    pool_->release(std::move(server_));
+  } else {
+    pool_->discard(std::move(server_));
+  }
+  outstanding_ = 0;
+  tx_status_ = 'I';
+  server_scanner_.reset();
+}
+
+}  // namespace sluice

@@ -1,0 +1,89 @@
+// One client connection: login (startup, auth, routing), then the relay to a pooled server.
+// Both coroutines of a session (client->server and server->client) run on the session's shard, so
+// session state needs no locks; the session object lives while either coroutine holds it.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "pool/pool.hpp"
+#include "pool/server_connection.hpp"
+#include "protocol/stream_scanner.hpp"
+#include "server/asio.hpp"
+#include "server/daemon_context.hpp"
+#include "sluice/abi.h"
+
+namespace sluice {
+
+class Shard;
+
+struct ClientOrigin {
+  std::string addr;  // IP text, or "unix"
+  uint16_t port = 0;
+  bool is_unix = false;
+};
+
+class ClientSession : public std::enable_shared_from_this<ClientSession> {
+ public:
+  ClientSession(Shard& shard, DaemonContext& ctx, Socket socket, ClientOrigin origin);
+  ~ClientSession();
+
+  // Starts the session's coroutine on its shard.
+  static void start(std::shared_ptr<ClientSession> self);
+  // Forwards a cancel to the linked server, if any. Thread-safe (posts to the shard).
+  void request_cancel();
+
+ private:
+  static Awaitable<void> run(std::shared_ptr<ClientSession> self);
+  static Awaitable<void> server_loop(std::shared_ptr<ClientSession> self);
+
+  // Login phase (client_login.cpp). Returns false when the client must be closed.
+  Awaitable<bool> login();
+  Awaitable<bool> authenticate(const std::string& user, const std::string& database);
+  Awaitable<bool> route_and_welcome();
+  Awaitable<void> handle_cancel(uint32_t pid, uint32_t key);
+  Awaitable<void> send_fatal(std::string_view sqlstate, std::string_view message);
+
+  // Relay phase (client_relay.cpp).
+  Awaitable<void> client_loop();
+  Awaitable<bool> link_server();
+  Awaitable<void> finish_server(bool reusable);
+  std::string tracked_param_sets() const;
+  void close_client(std::string reason);
+  std::string prefix() const;
+
+  Shard& shard_;
+  DaemonContext& ctx_;
+  Socket client_;
+  ClientOrigin origin_;
+  uint64_t id_;
+  std::chrono::steady_clock::time_point connected_at_;
+  std::shared_ptr<const RuntimeConfig> runtime_;
+
+  // Login results.
+  std::string user_, database_;
+  bool counted_ = false;  // counted in ctx_.client_count
+  uint32_t cancel_pid_ = 0, cancel_key_ = 0;
+  std::shared_ptr<Pool> pool_;
+  ParamList client_params_;          // tracked parameters as the client should see them
+  std::vector<std::string> tracked_; // names of tracked parameters
+
+  // Link to a server.
+  std::unique_ptr<ServerConnection> server_;
+  std::optional<Socket> server_sock_;
+  protocol::StreamScanner client_scanner_;
+  protocol::StreamScanner server_scanner_;
+  uint32_t outstanding_ = 0;  // client requests (Query/Sync/FunctionCall) awaiting ReadyForQuery
+  char tx_status_ = 'I';
+  bool server_loop_running_ = false;
+  bool client_writing_ = false;  // the client loop is writing to the server socket
+  asio::steady_timer write_done_;
+  asio::steady_timer server_done_;
+  bool client_gone_ = false;
+  bool server_broken_ = false;
+  std::string close_reason_;
+};
+
+}  // namespace sluice

@@ -1,0 +1,119 @@
+// Auth method "md5": PostgreSQL's MD5 challenge/response (protocol docs, "Message Flow" /
+// AuthenticationMD5Password), as PgBouncer's auth_type = md5. The client answers the 4-byte salt
+// with "md5" + md5hex(md5hex(password + user) + salt); the stored secret is either the plaintext
+// password or PostgreSQL's "md5" + md5hex(password + user) (pg_md5_encrypt in
+// src/common/md5_common.c).
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "sluice/sdk.hpp"
+
+namespace sluice::plugins {
+namespace {
+
+constexpr int32_t kAuthRequestMd5 = 5;                                  // AuthenticationMD5Password
+constexpr std::string_view kFailed = "password authentication failed";  // PgBouncer's text
+constexpr const char* kInvalidPassword = "28P01";
+constexpr const char* kProtocolViolation = "08P01";
+
+// PostgreSQL's isMD5(): "md5" followed by exactly 32 hex digits.
+bool is_md5_secret(std::string_view s) {
+  return s.size() == 35 && s.starts_with("md5") &&
+         std::all_of(s.begin() + 3, s.end(), [](char c) { return std::isxdigit(c & 0xff) != 0; });
+}
+
+bool is_scram_secret(std::string_view s) {
+  return s.starts_with("SCRAM-SHA-256$");
+}
+
+class Md5Session final : public sdk::AuthSession {
+ public:
+  // `inner` is md5hex(password + user), or nullopt when no password can match: the exchange still
+  // runs in full so a client cannot tell an unknown user from a wrong password.
+  Md5Session(sdk::Host host, std::optional<std::string> inner)
+      : host_(host), inner_(std::move(inner)) {}
+
+  void first(sdk::Output& out) override {
+    host_.random(salt_);
+    out.send_auth_request(kAuthRequestMd5, salt_);
+  }
+
+  void step(uint8_t type, std::span<const uint8_t> payload, sdk::Output& out) override {
+    if (type != 'p') {
+      out.fail(
+          std::string("expected password response, got message type ") + static_cast<char>(type),
+          kProtocolViolation);
+      return;
+    }
+    // PasswordMessage: one NUL-terminated String filling the whole body.
+    const std::string_view body(reinterpret_cast<const char*>(payload.data()), payload.size());
+    if (body.empty() || body.back() != '\0' || body.find('\0') != body.size() - 1) {
+      out.fail("invalid password packet size", kProtocolViolation);
+      return;
+    }
+    const std::string_view sent = body.substr(0, body.size() - 1);
+    if (!inner_ || sent.empty()) {
+      out.fail(std::string(kFailed), kInvalidPassword);
+      return;
+    }
+    std::string salted = *inner_;
+    salted.append(reinterpret_cast<const char*>(salt_.data()), salt_.size());
+    const std::string expected = "md5" + host_.md5_hex(salted);
+    if (sdk::constant_time_equal(sent, expected))
+      out.ok();
+    else
+      out.fail(std::string(kFailed), kInvalidPassword);
+  }
+
+ private:
+  sdk::Host host_;
+  std::optional<std::string> inner_;
+  std::array<uint8_t, 4> salt_{};
+};
+
+class Md5Method final : public sdk::AuthMethod {
+ public:
+  explicit Md5Method(sdk::Host host) : host_(host) {}
+
+  std::unique_ptr<sdk::AuthSession> begin(const sluice_auth_request& request) override {
+    const std::string_view user = sdk::request_user(request);
+    const auto secret = sdk::request_secret(request);
+    std::optional<std::string> inner;
+    if (!secret) {
+      // Unknown user: mock exchange, then fail.
+    } else if (secret->empty()) {
+      // An empty password never authenticates (PostgreSQL refuses empty passwords too).
+    } else if (is_scram_secret(*secret)) {
+      host_.warning("user \"" + std::string(user) +
+                    "\" has a SCRAM secret; SCRAM secrets need auth_type scram-sha-256, md5 "
+                    "cannot verify them");
+    } else if (is_md5_secret(*secret)) {
+      std::string hex(secret->substr(3));
+      std::transform(hex.begin(), hex.end(), hex.begin(),
+                     [](char c) { return static_cast<char>(std::tolower(c & 0xff)); });
+      inner = std::move(hex);
+    } else {
+      std::string plain(*secret);
+      plain.append(user);
+      inner = host_.md5_hex(plain);
+    }
+    return std::make_unique<Md5Session>(host_, std::move(inner));
+  }
+
+ private:
+  sdk::Host host_;
+};
+
+void init(sdk::Registrar& registrar) {
+  registrar.add_auth_method("md5", std::make_unique<Md5Method>(registrar.host()));
+}
+
+}  // namespace
+}  // namespace sluice::plugins
+
+SLUICE_PLUGIN("auth_md5", "0.1.0", sluice::plugins::init)

@@ -8,7 +8,7 @@ namespace sluice::config {
 // Fills a Config from INI items; the only writer of Config's private state.
 class ConfigBuilder {
  public:
-  ConfigBuilder(std::string conffile, const EnvLookup& env) : env_(env) {
+  ConfigBuilder(const std::string& conffile, const EnvLookup& env) : env_(env) {
     cfg_.conffile_ = conffile;
     // conffile's value is the file given (reference §1.1); the file may still set it.
     set_param(*find_param("conffile"), conffile, "", 0, "");

@@ -296,8 +296,11 @@ Awaitable<void> ClientSession::server_loop(std::shared_ptr<ClientSession> self) 
           sluice_ready_event ev{sizeof(sluice_ready_event), self->tx_status_, self->outstanding_, 0};
           decision = {sizeof(sluice_pool_decision), SLUICE_POOL_KEEP, nullptr};
           const auto* mode = self->pool_->settings().pool_mode;
-          if (mode->on_ready_for_query(mode->ctx, &ev, &decision) != SLUICE_OK)
-            decision = {sizeof(sluice_pool_decision), SLUICE_POOL_KEEP, nullptr};
+          // A failing pool-mode plugin fails closed: the client is closed, not left linked.
+          if (mode->on_ready_for_query(mode->ctx, &ev, &decision) != SLUICE_OK &&
+              decision.action != SLUICE_POOL_CLOSE_CLIENT)
+            decision = {sizeof(sluice_pool_decision), SLUICE_POOL_CLOSE_CLIENT,
+                        "internal error in pool mode plugin"};
           ready_at_end = true;
         },
         [&](char, uint32_t) { ready_at_end = false; });

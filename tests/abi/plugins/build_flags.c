@@ -1,0 +1,22 @@
+/* Claims the opposite ASan setting of the host: refused (build_flags). */
+#include "common.h"
+
+static const sluice_magic magic = {
+    sizeof(sluice_magic), SLUICE_ABI_MAJOR,
+    SLUICE_ABI_MINOR,     SLUICE_COMPILED_BUILD_FLAGS ^ SLUICE_BUILD_FLAG_ASAN,
+    "build_flags",        "1",
+    SLUICE_SDK_VERSION};
+SLUICE_EXPORT const sluice_magic* sluice_plugin_magic(void) {
+  return &magic;
+}
+
+/* Must never run: the magic block is refused first. */
+SLUICE_EXPORT sluice_status sluice_plugin_init(const sluice_host_api* host,
+                                               const sluice_plugin_descriptor** out,
+                                               char* error_buf, size_t error_buf_len) {
+  (void)host;
+  (void)out;
+  (void)error_buf;
+  (void)error_buf_len;
+  __builtin_trap();
+}

@@ -1,0 +1,21 @@
+/* An extension of a kind the host does not know: refused. */
+#include "common.h"
+
+static const sluice_magic magic = TEST_MAGIC("abi_unknown_kind");
+SLUICE_EXPORT const sluice_magic* sluice_plugin_magic(void) {
+  return &magic;
+}
+
+static const sluice_pool_mode_vtable vtable = {sizeof(sluice_pool_mode_vtable), 0, 0, keep_always};
+static const sluice_extension extensions[] = {{sizeof(sluice_extension), 99, "mystery", &vtable}};
+static const sluice_plugin_descriptor descriptor = {sizeof(descriptor), 1, extensions};
+
+SLUICE_EXPORT sluice_status sluice_plugin_init(const sluice_host_api* host,
+                                               const sluice_plugin_descriptor** out,
+                                               char* error_buf, size_t error_buf_len) {
+  (void)host;
+  (void)error_buf;
+  (void)error_buf_len;
+  *out = &descriptor;
+  return SLUICE_OK;
+}

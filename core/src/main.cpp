@@ -5,13 +5,15 @@
 
 #include "server/daemon.hpp"
 
-int main(int argc, char** argv) {
+namespace {
+int run(int argc, char** argv) {
   CLI::App app{"sluice: a PostgreSQL connection pooler compatible with PgBouncer", "sluice"};
   sluice::DaemonOptions options;
   options.default_plugin_dir = SLUICE_DEFAULT_PLUGIN_DIR;
   bool version = false;
   bool reboot = false;
-  app.add_flag("-d,--daemon", options.daemonize, "Run in the background (needs pidfile and logfile)");
+  app.add_flag("-d,--daemon", options.daemonize,
+               "Run in the background (needs pidfile and logfile)");
   app.add_flag("-R,--reboot", reboot, "Online restart (deprecated in PgBouncer; not supported)");
   app.add_flag("-q,--quiet", options.quiet, "Do not log to stderr");
   app.add_flag("-v,--verbose", options.verbose, "More logging; repeat for more");
@@ -24,7 +26,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (reboot) {
-    std::fprintf(stderr, "FATAL online restart (-R) is not supported; use SHUTDOWN WAIT_FOR_CLIENTS\n");
+    std::fprintf(stderr,
+                 "FATAL online restart (-R) is not supported; use SHUTDOWN WAIT_FOR_CLIENTS\n");
     return 1;
   }
   if (options.config_path.empty()) {
@@ -32,4 +35,14 @@ int main(int argc, char** argv) {
     return 1;
   }
   return sluice::run_daemon(options);
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "FATAL %s\n", e.what());
+    return 1;
+  }
 }

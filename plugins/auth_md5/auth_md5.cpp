@@ -84,7 +84,7 @@ class Md5Method final : public sdk::AuthMethod {
     const std::string_view user = sdk::request_user(request);
     const auto secret = sdk::request_secret(request);
     std::optional<std::string> inner;
-    if (!secret) {
+    if (!secret) {  // NOLINT(bugprone-branch-clone): each empty branch is a documented refusal
       // Unknown user: mock exchange, then fail.
     } else if (secret->empty()) {
       // An empty password never authenticates (PostgreSQL refuses empty passwords too).

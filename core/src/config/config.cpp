@@ -53,9 +53,9 @@ const ParamValue& Config::value_of(std::string_view key) const {
 }
 
 const std::string& Config::str(std::string_view key) const {
-  static const std::string empty;
+  static const std::string kEmpty;
   const ParamValue& v = value_of(key);
-  return v.text ? *v.text : empty;
+  return v.text ? *v.text : kEmpty;
 }
 
 long long Config::integer(std::string_view key) const {

@@ -47,7 +47,7 @@ bool next_attribute(std::string_view& msg, char expected, std::string_view& valu
 
 }  // namespace
 
-ScramClient::ScramClient(std::string password, std::string client_nonce, std::string user)
+ScramClient::ScramClient(std::string password, std::string client_nonce, const std::string& user)
     : password_(std::move(password)),
       client_nonce_(std::move(client_nonce)),
       user_(escape_saslname(user)) {

@@ -22,7 +22,8 @@ class ScramClient {
   // `client_nonce` empty => 18 random bytes, base64 encoded (as libpq does). `user` goes into
   // "n=" (escaped per RFC 5802 section 5.1); PostgreSQL ignores it and libpq sends it empty, so
   // the default is empty. Tests pass "user" to reproduce the RFC 7677 example.
-  explicit ScramClient(std::string password, std::string client_nonce = {}, std::string user = {});
+  explicit ScramClient(std::string password, std::string client_nonce = {},
+                       const std::string& user = {});
   ~ScramClient();
   ScramClient(const ScramClient&) = delete;
   ScramClient& operator=(const ScramClient&) = delete;

@@ -66,7 +66,8 @@ void check_magic(const std::string& path, const sluice_magic* magic, uint32_t ho
 void check_descriptor(const std::string& path, const sluice_plugin_descriptor* descriptor) {
   if (!descriptor) refuse(path, "init returned a NULL descriptor");
   require_size(path, "", "sluice_plugin_descriptor", descriptor->struct_size,
-               SLUICE_SIZE_THROUGH(sluice_plugin_descriptor, extensions));
+               SLUICE_SIZE_THROUGH(sluice_plugin_descriptor,
+                                   extensions));  // NOLINT(bugprone-sizeof-expression)
   if (descriptor->extension_count > 0 && !descriptor->extensions)
     refuse(path, "descriptor: extension_count is " + std::to_string(descriptor->extension_count) +
                      " but extensions is NULL");

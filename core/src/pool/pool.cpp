@@ -1,8 +1,8 @@
 // Pool: idle list, FIFO wait queue and connection slots for one (database, user).
 #include "pool/pool.hpp"
 
-#include <algorithm>
 #include <spdlog/spdlog.h>
+#include <algorithm>
 
 #include "pool/connection_budget.hpp"
 #include "pool/server_login.hpp"
@@ -14,12 +14,11 @@ using Clock = std::chrono::steady_clock;
 // A client queued for a server. Completed by whoever hands it a server or an error: under the pool
 // mutex `done` is set, then the timer on the waiter's own executor is cancelled to wake it.
 struct Pool::Waiter {
-  explicit Waiter(asio::any_io_executor ex) : timer(ex) {}
+  explicit Waiter(const asio::any_io_executor& ex) : timer(ex) {}
   asio::steady_timer timer;
   Clock::time_point since = Clock::now();
   bool done = false;
   AcquireResult result;
-
 };
 
 Pool::Pool(PoolSettings settings, std::shared_ptr<ConnectionBudget> db_budget,
@@ -68,9 +67,9 @@ Awaitable<AcquireResult> Pool::acquire(double wait_timeout) {
   }
   if (launch) start_login(ex);
 
-  if (wait_timeout > 0) {
-    waiter->timer.expires_after(std::chrono::duration_cast<Clock::duration>(
-        std::chrono::duration<double>(wait_timeout)));
+  if (wait_timeout > 0) {  // NOLINT(bugprone-branch-clone): different expiry overloads
+    waiter->timer.expires_after(
+        std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(wait_timeout)));
   } else {
     waiter->timer.expires_at(Clock::time_point::max());
   }
@@ -121,7 +120,7 @@ void Pool::discard(std::unique_ptr<ServerConnection> server) {
   }
 }
 
-void Pool::start_login(asio::any_io_executor ex) {
+void Pool::start_login(const asio::any_io_executor& ex) {
   asio::co_spawn(
       ex,
       [self = shared_from_this()]() -> Awaitable<void> {
@@ -131,7 +130,7 @@ void Pool::start_login(asio::any_io_executor ex) {
       asio::detached);
 }
 
-void Pool::on_login_done(std::unique_ptr<ServerConnection> server, ServerError error) {
+void Pool::on_login_done(std::unique_ptr<ServerConnection> server, const ServerError& error) {
   std::lock_guard lock(mu_);
   --login_;
   if (server) {
@@ -183,9 +182,9 @@ void Pool::close_expired(Clock::time_point now) {
   {
     std::lock_guard lock(mu_);
     auto keep = std::partition(idle_.begin(), idle_.end(), [&](const auto& s) {
-      bool idle_too_long = settings_.idle_timeout > 0 &&
-                           std::chrono::duration<double>(now - s->last_used).count() >
-                               settings_.idle_timeout;
+      bool idle_too_long =
+          settings_.idle_timeout > 0 &&
+          std::chrono::duration<double>(now - s->last_used).count() > settings_.idle_timeout;
       return !(idle_too_long || expired(*s, now));
     });
     for (auto it = keep; it != idle_.end(); ++it) {

@@ -23,7 +23,7 @@ struct AcquireResult {
 };
 
 struct PoolCounters {
-  int active = 0;   // linked to a client
+  int active = 0;  // linked to a client
   int idle = 0;
   int login = 0;    // being established
   int waiting = 0;  // clients queued for a server
@@ -60,8 +60,8 @@ class Pool : public std::enable_shared_from_this<Pool> {
   bool try_reserve_slot_locked();
   void free_slot_locked();
   void deliver_locked(std::unique_ptr<ServerConnection> server);
-  void start_login(asio::any_io_executor ex);
-  void on_login_done(std::unique_ptr<ServerConnection> server, ServerError error);
+  void start_login(const asio::any_io_executor& ex);
+  void on_login_done(std::unique_ptr<ServerConnection> server, const ServerError& error);
   bool expired(const ServerConnection& s, std::chrono::steady_clock::time_point now) const;
 
   PoolSettings settings_;

@@ -21,8 +21,9 @@ std::shared_ptr<Pool> PoolManager::find_or_create(const PoolSettings& settings,
   auto key = std::make_pair(settings.database, settings.user);
   auto it = pools_.find(key);
   if (it != pools_.end()) return it->second;
-  auto pool = std::make_shared<Pool>(settings, budget(db_budgets_, settings.database, max_db_connections),
-                                     budget(user_budgets_, settings.user, max_user_connections));
+  auto pool =
+      std::make_shared<Pool>(settings, budget(db_budgets_, settings.database, max_db_connections),
+                             budget(user_budgets_, settings.user, max_user_connections));
   pools_.emplace(key, pool);
   return pool;
 }

@@ -21,8 +21,9 @@ class PoolManager {
   std::vector<std::shared_ptr<Pool>> all() const;
 
  private:
-  std::shared_ptr<ConnectionBudget> budget(std::map<std::string, std::shared_ptr<ConnectionBudget>>& m,
-                                           const std::string& name, int limit);
+  std::shared_ptr<ConnectionBudget> budget(
+      std::map<std::string, std::shared_ptr<ConnectionBudget>>& m, const std::string& name,
+      int limit);
   mutable std::mutex mu_;
   std::map<std::pair<std::string, std::string>, std::shared_ptr<Pool>> pools_;
   std::map<std::string, std::shared_ptr<ConnectionBudget>> db_budgets_;

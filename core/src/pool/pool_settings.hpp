@@ -10,21 +10,21 @@
 namespace sluice {
 
 struct PoolSettings {
-  std::string database;         // client-side database name (the [databases] key)
-  std::string user;             // user the server connections log in as
-  std::string password;         // secret for the server login: plaintext, md5 or SCRAM secret
-  std::string host;             // "" => Unix socket in unix_socket_dir; "/dir" => Unix socket in dir
+  std::string database;  // client-side database name (the [databases] key)
+  std::string user;      // user the server connections log in as
+  std::string password;  // secret for the server login: plaintext, md5 or SCRAM secret
+  std::string host;      // "" => Unix socket in unix_socket_dir; "/dir" => Unix socket in dir
   std::string unix_socket_dir;  // used when host is ""
   uint16_t port = 5432;
-  std::string dbname;           // server-side database name
-  ParamList startup_params;     // extra startup parameters from [databases]
+  std::string dbname;        // server-side database name
+  ParamList startup_params;  // extra startup parameters from [databases]
   std::string connect_query;
   int pool_size = 20;           // 0 = unlimited
   double connect_timeout = 15;  // server_connect_timeout, seconds
   double idle_timeout = 600;    // server_idle_timeout, 0 disables
   double lifetime = 3600;       // server_lifetime, 0 = use once
   uint32_t max_packet_size = 0x7fffffff;
-  std::string pool_mode_name;   // "session", "transaction", ...
+  std::string pool_mode_name;  // "session", "transaction", ...
   const sluice_pool_mode_vtable* pool_mode = nullptr;
 };
 

@@ -30,7 +30,9 @@ void set_param(ParamList& params, std::string_view name, std::string_view value)
   params.emplace_back(std::string(name), std::string(value));
 }
 
-ServerConnection::~ServerConnection() { terminate(); }
+ServerConnection::~ServerConnection() {
+  terminate();
+}
 
 void ServerConnection::terminate() {
   if (fd < 0) return;

@@ -13,8 +13,8 @@ namespace sluice {
 
 // Where to send a CancelRequest for this server: a fresh connection to the same address.
 struct ServerAddress {
-  int family = 0;          // AF_INET, AF_INET6 or AF_UNIX
-  std::string host;        // IP text, or the socket path for AF_UNIX
+  int family = 0;    // AF_INET, AF_INET6 or AF_UNIX
+  std::string host;  // IP text, or the socket path for AF_UNIX
   uint16_t port = 0;
   std::string display() const;
 };

@@ -34,7 +34,9 @@ std::string unix_socket_path(const std::string& dir, uint16_t port) {
   return dir + "/.s.PGSQL." + std::to_string(port);
 }
 
-bool is_scram_secret(std::string_view s) { return s.starts_with("SCRAM-SHA-256$"); }
+bool is_scram_secret(std::string_view s) {
+  return s.starts_with("SCRAM-SHA-256$");
+}
 
 // Answers the server's authentication requests until AuthenticationOk.
 Awaitable<void> authenticate(Socket& sock, const PoolSettings& s) {
@@ -56,7 +58,8 @@ Awaitable<void> authenticate(Socket& sock, const PoolSettings& s) {
         co_return;
       case 3:  // AuthenticationCleartextPassword
         if (crypto::is_md5_secret(s.password) || is_scram_secret(s.password))
-          throw LoginError("08P01", "cannot do cleartext authentication: only a hashed password is known");
+          throw LoginError("08P01",
+                           "cannot do cleartext authentication: only a hashed password is known");
         protocol::append_password_message(out, s.password);
         break;
       case 5: {  // AuthenticationMD5Password
@@ -64,7 +67,8 @@ Awaitable<void> authenticate(Socket& sock, const PoolSettings& s) {
         if (is_scram_secret(s.password))
           throw LoginError("08P01", "cannot do md5 authentication: password is SCRAM secret");
         std::array<uint8_t, 4> salt{req->data[0], req->data[1], req->data[2], req->data[3]};
-        protocol::append_password_message(out, crypto::md5_salted_response(s.password, s.user, salt));
+        protocol::append_password_message(out,
+                                          crypto::md5_salted_response(s.password, s.user, salt));
         break;
       }
       case 10: {  // AuthenticationSASL
@@ -97,7 +101,8 @@ Awaitable<void> authenticate(Socket& sock, const PoolSettings& s) {
         continue;  // AuthenticationOk follows
       }
       default:
-        throw LoginError("08P01", "unsupported server authentication method " + std::to_string(req->code));
+        throw LoginError("08P01",
+                         "unsupported server authentication method " + std::to_string(req->code));
     }
     co_await write_all(sock, out);
   }
@@ -105,8 +110,7 @@ Awaitable<void> authenticate(Socket& sock, const PoolSettings& s) {
 
 Awaitable<std::unique_ptr<ServerConnection>> login_steps(Socket& sock, const PoolSettings& s,
                                                          ServerAddress address) {
-  std::vector<std::pair<std::string, std::string>> params{{"user", s.user},
-                                                          {"database", s.dbname}};
+  std::vector<std::pair<std::string, std::string>> params{{"user", s.user}, {"database", s.dbname}};
   for (const auto& p : s.startup_params) params.push_back(p);
   std::string out;
   protocol::append_startup_message(out, params);
@@ -135,7 +139,8 @@ Awaitable<std::unique_ptr<ServerConnection>> login_steps(Socket& sock, const Poo
   }
   if (!s.connect_query.empty()) {
     auto r = co_await run_server_query(sock, s.connect_query, server->params, s.max_packet_size);
-    if (r.error) spdlog::warn("connect_query failed on {}: {}", server->address.display(), r.error->message);
+    if (r.error)
+      spdlog::warn("connect_query failed on {}: {}", server->address.display(), r.error->message);
   }
   co_return server;
 }
@@ -199,7 +204,8 @@ Awaitable<LoginResult> login_server(const PoolSettings& s) {
     deadline.cancel();
     result.server->connected_at = result.server->last_used = Clock::now();
     result.server->fd = sock->release();
-    spdlog::info("new connection to server {} ({}@{})", result.server->address.display(), s.user, s.dbname);
+    spdlog::info("new connection to server {} ({}@{})", result.server->address.display(), s.user,
+                 s.dbname);
     co_return result;
   } catch (const LoginError& e) {
     result.error = {e.sqlstate(), e.what()};
@@ -229,7 +235,8 @@ Awaitable<void> send_cancel_request(ServerAddress address, uint32_t pid, uint32_
     // The server closes the connection after processing the request.
     char byte;
     boost::system::error_code ec;
-    co_await sock.async_read_some(asio::buffer(&byte, 1), asio::redirect_error(asio::use_awaitable, ec));
+    co_await sock.async_read_some(asio::buffer(&byte, 1),
+                                  asio::redirect_error(asio::use_awaitable, ec));
   } catch (const std::exception& e) {
     spdlog::warn("cancel request to {} failed: {}", address.display(), e.what());
   }

@@ -28,7 +28,8 @@ Awaitable<QueryOutcome> run_server_query(Socket& sock, std::string_view sql, Par
         }
         break;
       case 'S':
-        if (auto p = protocol::parse_parameter_status(m.bytes())) set_param(params, p->first, p->second);
+        if (auto p = protocol::parse_parameter_status(m.bytes()))
+          set_param(params, p->first, p->second);
         break;
       case 'Z': {
         auto st = protocol::parse_ready_for_query(m.bytes());

@@ -10,7 +10,7 @@ namespace sluice {
 
 class BufferPool {
  public:
-  static constexpr std::size_t kBufferSize = 32 * 1024;
+  static constexpr std::size_t kBufferSize = std::size_t{32} * 1024;
 
   struct Buffer {
     std::unique_ptr<std::byte[]> data{new std::byte[kBufferSize]};

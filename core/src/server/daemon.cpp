@@ -35,7 +35,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 std::shared_ptr<const config::Userlist> load_auth_file(const config::Config& cfg) {
-  std::string path = cfg.str("auth_file");
+  const std::string& path = cfg.str("auth_file");
   if (path.empty()) return std::make_shared<const config::Userlist>();
   return std::make_shared<const config::Userlist>(config::load_userlist(path));
 }
@@ -133,7 +133,8 @@ int Daemon::run() {
                              : std::max(1u, std::thread::hardware_concurrency());
     for (unsigned i = 0; i < n; ++i) shards_.push_back(std::make_unique<Shard>(i));
 
-    listener_ = std::make_unique<Listener>(control_, [this](AcceptedConnection c) { dispatch(std::move(c)); });
+    listener_ = std::make_unique<Listener>(
+        control_, [this](AcceptedConnection c) { dispatch(std::move(c)); });
     listener_->open(cfg->str("listen_addr"), static_cast<uint16_t>(cfg->integer("listen_port")),
                     cfg->str("unix_socket_dir"), static_cast<int>(cfg->integer("unix_socket_mode")),
                     static_cast<int>(cfg->integer("listen_backlog")));
@@ -148,7 +149,8 @@ int Daemon::run() {
   ::signal(SIGPIPE, SIG_IGN);
   signals_ = std::make_unique<asio::signal_set>(control_, SIGHUP, SIGINT, SIGTERM);
   signals_->add(SIGQUIT);
-  std::function<void(boost::system::error_code, int)> on_signal = [&](boost::system::error_code ec, int sig) {
+  std::function<void(boost::system::error_code, int)> on_signal = [&](boost::system::error_code ec,
+                                                                      int sig) {
     if (ec) return;
     if (sig == SIGHUP) {
       spdlog::info("got SIGHUP, re-reading config");
@@ -192,7 +194,7 @@ void Daemon::dispatch(AcceptedConnection c) {
     }
     auto session = std::make_shared<ClientSession>(
         shard, *ctx_, std::move(sock), ClientOrigin{c.addr, c.port, c.family == AF_UNIX});
-    ClientSession::start(std::move(session));
+    ClientSession::start(session);
   });
 }
 
@@ -203,11 +205,14 @@ void Daemon::reload() {
     auto userlist = load_auth_file(*cfg);
     for (auto key : config::changed_keys(*old->config, *cfg)) {
       const auto* def = config::find_param(key);
-      if (def && !def->reloadable) spdlog::warn("{} cannot be changed by RELOAD; restart to apply it", key);
+      if (def && !def->reloadable)
+        spdlog::warn("{} cannot be changed by RELOAD; restart to apply it", key);
     }
-    if (cfg->plugin_list() != old->config->plugin_list() || cfg->str("plugin_dir") != old->config->str("plugin_dir"))
+    if (cfg->plugin_list() != old->config->plugin_list() ||
+        cfg->str("plugin_dir") != old->config->str("plugin_dir"))
       spdlog::warn("plugins/plugin_dir changed: restart to load a different plugin set");
-    ctx_->set_runtime(std::make_shared<const RuntimeConfig>(RuntimeConfig{cfg, userlist, old->plugins}));
+    ctx_->set_runtime(
+        std::make_shared<const RuntimeConfig>(RuntimeConfig{cfg, userlist, old->plugins}));
     spdlog::info("configuration reloaded");
   } catch (const std::exception& e) {
     spdlog::error("RELOAD failed, keeping the old configuration: {}", e.what());

@@ -1,8 +1,8 @@
 // Listener: TCP and Unix acceptors.
 #include "server/listener.hpp"
 
-#include <sys/stat.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
@@ -26,7 +26,9 @@ std::vector<std::string> split_list(const std::string& s) {
 }
 }  // namespace
 
-Listener::~Listener() { close(); }
+Listener::~Listener() {
+  close();
+}
 
 void Listener::open(const std::string& listen_addr, uint16_t port,
                     const std::string& unix_socket_dir, int unix_socket_mode, int backlog) {
@@ -52,9 +54,9 @@ void Listener::open(const std::string& listen_addr, uint16_t port,
     if (!ec && ep.address().is_v6()) acc->set_option(asio::ip::v6_only(true), ec);
     if (!ec) acc->bind(ep, ec);
     if (!ec) acc->listen(backlog, ec);
-    std::string where = (ep.address().is_v6() ? "[" + ep.address().to_string() + "]"
-                                              : ep.address().to_string()) +
-                        ":" + std::to_string(port);
+    std::string where =
+        (ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string()) +
+        ":" + std::to_string(port);
     if (ec) {
       if (ep.address().is_v6() && listen_addr == "*") {
         spdlog::warn("cannot listen on {}: {}", where, ec.message());
@@ -73,7 +75,8 @@ void Listener::open(const std::string& listen_addr, uint16_t port,
       asio::local::stream_protocol::socket probe(io_);
       boost::system::error_code ec;
       probe.connect(asio::local::stream_protocol::endpoint(unix_path_), ec);
-      if (!ec) throw std::runtime_error("unix socket " + unix_path_ + " is in use by another process");
+      if (!ec)
+        throw std::runtime_error("unix socket " + unix_path_ + " is in use by another process");
     }
     ::unlink(unix_path_.c_str());
     unix_ = std::make_unique<asio::local::stream_protocol::acceptor>(io_);
@@ -81,12 +84,14 @@ void Listener::open(const std::string& listen_addr, uint16_t port,
     unix_->open(asio::local::stream_protocol(), ec);
     if (!ec) unix_->bind(asio::local::stream_protocol::endpoint(unix_path_), ec);
     if (!ec) unix_->listen(backlog, ec);
-    if (ec) throw std::runtime_error("cannot listen on unix socket " + unix_path_ + ": " + ec.message());
+    if (ec)
+      throw std::runtime_error("cannot listen on unix socket " + unix_path_ + ": " + ec.message());
     ::chmod(unix_path_.c_str(), static_cast<mode_t>(unix_socket_mode));
     descriptions_.push_back("unix:" + unix_path_);
     asio::co_spawn(io_, accept_unix(*unix_), asio::detached);
   }
-  if (descriptions_.empty()) throw std::runtime_error("nothing to listen on: set listen_addr or unix_socket_dir");
+  if (descriptions_.empty())
+    throw std::runtime_error("nothing to listen on: set listen_addr or unix_socket_dir");
 }
 
 void Listener::close() {

@@ -17,15 +17,28 @@ namespace {
 // %q: PgBouncer's level name.
 class PgLevelFlag : public spdlog::custom_flag_formatter {
  public:
-  void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
     std::string_view name;
     switch (msg.level) {
-      case spdlog::level::trace: name = "NOISE"; break;
-      case spdlog::level::debug: name = "DEBUG"; break;
-      case spdlog::level::info: name = "LOG"; break;
-      case spdlog::level::warn: name = "WARNING"; break;
-      case spdlog::level::err: name = "ERROR"; break;
-      default: name = "FATAL"; break;
+      case spdlog::level::trace:
+        name = "NOISE";
+        break;
+      case spdlog::level::debug:
+        name = "DEBUG";
+        break;
+      case spdlog::level::info:
+        name = "LOG";
+        break;
+      case spdlog::level::warn:
+        name = "WARNING";
+        break;
+      case spdlog::level::err:
+        name = "ERROR";
+        break;
+      default:
+        name = "FATAL";
+        break;
     }
     dest.append(name.data(), name.data() + name.size());
   }
@@ -37,12 +50,15 @@ class PgLevelFlag : public spdlog::custom_flag_formatter {
 // %Q: time zone abbreviation, e.g. "UTC" (strftime %Z).
 class TzFlag : public spdlog::custom_flag_formatter {
  public:
-  void format(const spdlog::details::log_msg&, const std::tm& tm, spdlog::memory_buf_t& dest) override {
+  void format(const spdlog::details::log_msg&, const std::tm& tm,
+              spdlog::memory_buf_t& dest) override {
     char buf[16];
     size_t n = std::strftime(buf, sizeof buf, "%Z", &tm);
     dest.append(buf, buf + n);
   }
-  std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<TzFlag>(); }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<TzFlag>();
+  }
 };
 
 }  // namespace

@@ -7,9 +7,9 @@
 namespace sluice {
 
 struct LogOptions {
-  int verbose = 0;       // -v count: 1 = DEBUG, 2+ = NOISE
-  bool quiet = false;    // -q: nothing on stderr
-  std::string logfile;   // "" = none
+  int verbose = 0;      // -v count: 1 = DEBUG, 2+ = NOISE
+  bool quiet = false;   // -q: nothing on stderr
+  std::string logfile;  // "" = none
 };
 
 // Replaces the default spdlog logger. Throws std::runtime_error if the logfile cannot be opened.

@@ -29,7 +29,7 @@ bool iequals(std::string_view a, std::string_view b) {
 std::vector<std::string> tracked_parameter_names(const config::Config& cfg) {
   std::vector<std::string> names{"client_encoding", "DateStyle", "TimeZone",
                                  "standard_conforming_strings", "application_name"};
-  std::string extra = cfg.str("track_extra_parameters");
+  const std::string& extra = cfg.str("track_extra_parameters");
   size_t pos = 0;
   while (pos <= extra.size()) {
     size_t end = extra.find_first_of(", ", pos);
@@ -62,7 +62,8 @@ Awaitable<void> ClientSession::send_fatal(std::string_view sqlstate, std::string
   std::string out;
   protocol::append_error(out, "FATAL", sqlstate, message);
   boost::system::error_code ec;
-  co_await asio::async_write(client_, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
+  co_await asio::async_write(client_, asio::buffer(out),
+                             asio::redirect_error(asio::use_awaitable, ec));
   close_reason_ = std::string(message);
 }
 
@@ -147,7 +148,8 @@ Awaitable<bool> ClientSession::login() {
   }
 
   if (cfg.boolean("log_connections"))
-    spdlog::info("{}login attempt: db={} user={} tls=no replication=no", prefix(), database_, user_);
+    spdlog::info("{}login attempt: db={} user={} tls=no replication=no", prefix(), database_,
+                 user_);
 
   if (packet.minor > 0 || !unknown_protocol_options.empty()) {
     // We speak 3.0: tell the client, it then carries on with 3.0 (protocol docs §55.2.1).
@@ -165,7 +167,8 @@ Awaitable<bool> ClientSession::authenticate(const std::string& user, const std::
   std::string auth_type = cfg.str("auth_type");
   const sluice_auth_method_vtable* method = runtime_->plugins->auth_method(auth_type);
   if (!method) {
-    co_await send_fatal("08P01", "auth_type " + auth_type + " is not available: no loaded plugin provides it");
+    co_await send_fatal(
+        "08P01", "auth_type " + auth_type + " is not available: no loaded plugin provides it");
     co_return false;
   }
   const auto& users = *runtime_->userlist;
@@ -261,7 +264,8 @@ Awaitable<bool> ClientSession::route_and_welcome() {
   if (user_entry && user_entry->pool_size >= 0) s.pool_size = user_entry->pool_size;
   s.connect_timeout = cfg.seconds("server_connect_timeout");
   s.idle_timeout = cfg.seconds("server_idle_timeout");
-  s.lifetime = entry->server_lifetime >= 0 ? entry->server_lifetime : cfg.seconds("server_lifetime");
+  s.lifetime =
+      entry->server_lifetime >= 0 ? entry->server_lifetime : cfg.seconds("server_lifetime");
   s.max_packet_size = static_cast<uint32_t>(cfg.integer("max_packet_size"));
   s.pool_mode_name = cfg.str("pool_mode");
   if (!entry->pool_mode.empty()) s.pool_mode_name = entry->pool_mode;
@@ -275,7 +279,8 @@ Awaitable<bool> ClientSession::route_and_welcome() {
   int max_db = entry->max_db_connections >= 0 ? entry->max_db_connections
                                               : static_cast<int>(cfg.integer("max_db_connections"));
   int max_user = static_cast<int>(cfg.integer("max_user_connections"));
-  if (user_entry && user_entry->max_user_connections >= 0) max_user = user_entry->max_user_connections;
+  if (user_entry && user_entry->max_user_connections >= 0)
+    max_user = user_entry->max_user_connections;
   pool_ = ctx_.pools().find_or_create(s, max_db, max_user);
 
   // The welcome (server ParameterStatus values) comes from the pool's first server login, so the
@@ -311,8 +316,10 @@ Awaitable<bool> ClientSession::route_and_welcome() {
   std::array<uint8_t, 8> key;
   crypto::random_bytes(key);
   key[0] &= 0x7f;  // keep the "pid" positive
-  cancel_pid_ = (uint32_t{key[0]} << 24) | (uint32_t{key[1]} << 16) | (uint32_t{key[2]} << 8) | key[3];
-  cancel_key_ = (uint32_t{key[4]} << 24) | (uint32_t{key[5]} << 16) | (uint32_t{key[6]} << 8) | key[7];
+  cancel_pid_ =
+      (uint32_t{key[0]} << 24) | (uint32_t{key[1]} << 16) | (uint32_t{key[2]} << 8) | key[3];
+  cancel_key_ =
+      (uint32_t{key[4]} << 24) | (uint32_t{key[5]} << 16) | (uint32_t{key[6]} << 8) | key[7];
   ctx_.cancels().add(cancel_pid_, cancel_key_, weak_from_this());
   protocol::append_backend_key_data(out, cancel_pid_, cancel_key_);
   protocol::append_ready_for_query(out, 'I');

@@ -58,9 +58,8 @@ std::string ClientSession::prefix() const {
   return fmt::format("C-{:#x}: {}@{} ", id_, who, from);
 }
 
-void ClientSession::start(std::shared_ptr<ClientSession> self) {
-  auto ex = self->client_.get_executor();
-  asio::co_spawn(ex, run(std::move(self)), asio::detached);
+void ClientSession::start(const std::shared_ptr<ClientSession>& self) {
+  asio::co_spawn(self->client_.get_executor(), run(self), asio::detached);
 }
 
 Awaitable<void> ClientSession::run(std::shared_ptr<ClientSession> self) {
@@ -86,7 +85,8 @@ Awaitable<void> ClientSession::run(std::shared_ptr<ClientSession> self) {
     try {
       logged_in = co_await self->login();
     } catch (const std::exception& e) {
-      if (self->close_reason_.empty()) self->close_reason_ = std::string("login failed: ") + e.what();
+      if (self->close_reason_.empty())
+        self->close_reason_ = std::string("login failed: ") + e.what();
     }
     deadline.cancel();
   }
@@ -105,8 +105,8 @@ Awaitable<void> ClientSession::run(std::shared_ptr<ClientSession> self) {
   }
 }
 
-void ClientSession::close_client(std::string reason) {
-  if (close_reason_.empty()) close_reason_ = std::move(reason);
+void ClientSession::close_client(const std::string& reason) {
+  if (close_reason_.empty()) close_reason_ = reason;
   client_gone_ = true;
   boost::system::error_code ec;
   client_.shutdown(asio::socket_base::shutdown_both, ec);
@@ -228,11 +228,16 @@ Awaitable<void> ClientSession::client_loop() {
         server_loop_running_ = true;
         asio::co_spawn(shard_.io(), server_loop(self), asio::detached);
       }
-      client_writing_ = true;
-      co_await asio::async_write(*server_sock_, asio::buffer(buf.data(), forward),
-                                 asio::redirect_error(asio::use_awaitable, ec));
-      client_writing_ = false;
-      write_done_.cancel();
+      // Most writes complete at once on a non-blocking socket: only the rest goes async.
+      size_t done = server_sock_->write_some(asio::buffer(buf.data(), forward), ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) ec = {};
+      if (!ec && done < forward) {
+        client_writing_ = true;
+        co_await asio::async_write(*server_sock_, asio::buffer(buf.data() + done, forward - done),
+                                   asio::redirect_error(asio::use_awaitable, ec));
+        client_writing_ = false;
+        if (finish_waiting_) write_done_.cancel();
+      }
       if (ec && server_sock_ && server_sock_->is_open()) {
         server_broken_ = true;
         server_sock_->close(ec);
@@ -293,7 +298,8 @@ Awaitable<void> ClientSession::server_loop(std::shared_ptr<ClientSession> self) 
           auto st = protocol::parse_ready_for_query(body);
           self->tx_status_ = st ? *st : 'E';
           if (self->outstanding_ > 0) --self->outstanding_;
-          sluice_ready_event ev{sizeof(sluice_ready_event), self->tx_status_, self->outstanding_, 0};
+          sluice_ready_event ev{sizeof(sluice_ready_event), self->tx_status_, self->outstanding_,
+                                0};
           decision = {sizeof(sluice_pool_decision), SLUICE_POOL_KEEP, nullptr};
           const auto* mode = self->pool_->settings().pool_mode;
           // A failing pool-mode plugin fails closed: the client is closed, not left linked.
@@ -305,20 +311,25 @@ Awaitable<void> ClientSession::server_loop(std::shared_ptr<ClientSession> self) 
         },
         [&](char, uint32_t) { ready_at_end = false; });
     if (!ok) {
-      spdlog::warn("{}server sent a malformed packet: {}", self->prefix(), self->server_scanner_.error());
+      spdlog::warn("{}server sent a malformed packet: {}", self->prefix(),
+                   self->server_scanner_.error());
       self->server_broken_ = true;
       break;
     }
-    co_await asio::async_write(self->client_, asio::buffer(buf.data(), n),
-                               asio::redirect_error(asio::use_awaitable, ec));
+    size_t done = self->client_.write_some(asio::buffer(buf.data(), n), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) ec = {};
+    if (!ec && done < n) {
+      co_await asio::async_write(self->client_, asio::buffer(buf.data() + done, n - done),
+                                 asio::redirect_error(asio::use_awaitable, ec));
+    }
     if (ec) {
       self->close_client("client unexpected eof");
       break;
     }
     if (ready_at_end && decision.action == SLUICE_POOL_CLOSE_CLIENT) {
       reusable = false;
-      co_await self->send_fatal("08P01", decision.error_message ? decision.error_message
-                                                                 : "closed by pool mode");
+      co_await self->send_fatal(
+          "08P01", decision.error_message ? decision.error_message : "closed by pool mode");
       self->close_client(self->close_reason_);
       break;
     }
@@ -343,12 +354,14 @@ Awaitable<void> ClientSession::server_loop(std::shared_ptr<ClientSession> self) 
 // server_reset_query where the pool mode asks for it), or is closed.
 Awaitable<void> ClientSession::finish_server(bool reusable) {
   // The client loop may be in the middle of a write to this socket: wait for it to end.
+  finish_waiting_ = true;
   while (client_writing_) {
     boost::system::error_code ec;
     if (!reusable) server_sock_->cancel(ec);
     write_done_.expires_at(Clock::time_point::max());
     co_await write_done_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
+  finish_waiting_ = false;
   const config::Config& cfg = *runtime_->config;
   bool idle = tx_status_ == 'I' && outstanding_ == 0 && client_scanner_.at_boundary() &&
               server_scanner_.at_boundary() && !server_->close_needed;

@@ -31,7 +31,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   ~ClientSession();
 
   // Starts the session's coroutine on its shard.
-  static void start(std::shared_ptr<ClientSession> self);
+  static void start(const std::shared_ptr<ClientSession>& self);
   // Forwards a cancel to the linked server, if any. Thread-safe (posts to the shard).
   void request_cancel();
 
@@ -51,7 +51,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   Awaitable<bool> link_server();
   Awaitable<void> finish_server(bool reusable);
   std::string tracked_param_sets() const;
-  void close_client(std::string reason);
+  void close_client(const std::string& reason);
   std::string prefix() const;
 
   Shard& shard_;
@@ -67,8 +67,8 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   bool counted_ = false;  // counted in ctx_.client_count
   uint32_t cancel_pid_ = 0, cancel_key_ = 0;
   std::shared_ptr<Pool> pool_;
-  ParamList client_params_;          // tracked parameters as the client should see them
-  std::vector<std::string> tracked_; // names of tracked parameters
+  ParamList client_params_;           // tracked parameters as the client should see them
+  std::vector<std::string> tracked_;  // names of tracked parameters
 
   // Link to a server.
   std::unique_ptr<ServerConnection> server_;
@@ -79,6 +79,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   char tx_status_ = 'I';
   bool server_loop_running_ = false;
   bool client_writing_ = false;  // the client loop is writing to the server socket
+  bool finish_waiting_ = false;  // finish_server waits on write_done_ for client_writing_
   asio::steady_timer write_done_;
   asio::steady_timer server_done_;
   bool client_gone_ = false;

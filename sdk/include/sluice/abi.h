@@ -1,5 +1,6 @@
 /*
- * sluice plugin ABI — the only file of sluice with compatibility guarantees (see sdk/ABI_POLICY.md).
+ * sluice plugin ABI — the only file of sluice with compatibility guarantees (see
+ * sdk/ABI_POLICY.md).
  *
  * Pure C99. A plugin is a shared object exporting exactly two symbols:
  *
@@ -16,8 +17,8 @@
  *
  * Conventions, for every type below:
  *   - Every struct that crosses the boundary starts with `uint32_t struct_size`, set by whoever
- *     fills the struct to sizeof() as it knows it. Fields are only ever appended; a reader must check
- *     struct_size before touching a field that a smaller (older) struct would not have.
+ *     fills the struct to sizeof() as it knows it. Fields are only ever appended; a reader must
+ * check struct_size before touching a field that a smaller (older) struct would not have.
  *   - Enums are passed as int32_t so their size never depends on the compiler.
  *   - Nothing in this file throws; hooks return sluice_status or a documented result code.
  *   - OWNERSHIP says who frees a pointer, LIFETIME how long it stays valid, THREAD where a hook is
@@ -34,6 +35,9 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* C names use the C convention (snake_case types); the C++ naming rules do not apply here. */
+/* NOLINTBEGIN(readability-identifier-naming) */
 
 /* ABI version. A host accepts a plugin with the same major and a minor <= its own. */
 #define SLUICE_ABI_MAJOR 0
@@ -56,7 +60,8 @@ typedef int32_t sluice_status;
 
 /* ------------------------------------------------------------------------------------------------
  * Magic block.
- * ------------------------------------------------------------------------------------------------ */
+ * ------------------------------------------------------------------------------------------------
+ */
 
 /* Build flags that must match between host and plugin: a sanitizer runtime cannot be mixed. */
 #define SLUICE_BUILD_FLAG_DEBUG 0x1u /* informative only */
@@ -65,15 +70,16 @@ typedef int32_t sluice_status;
 #define SLUICE_BUILD_FLAGS_MUST_MATCH (SLUICE_BUILD_FLAG_ASAN | SLUICE_BUILD_FLAG_TSAN)
 
 /*
- * OWNERSHIP: plugin-owned, static. LIFETIME: the process. THREAD: read by the host's control thread.
+ * OWNERSHIP: plugin-owned, static. LIFETIME: the process. THREAD: read by the host's control
+ * thread.
  */
 typedef struct sluice_magic {
-  uint32_t struct_size; /* sizeof(sluice_magic) as the plugin was compiled */
-  uint32_t abi_major;   /* SLUICE_ABI_MAJOR the plugin was built with */
-  uint32_t abi_minor;   /* SLUICE_ABI_MINOR the plugin was built with */
-  uint32_t build_flags; /* SLUICE_BUILD_FLAG_* */
-  const char* name;     /* plugin name, e.g. "auth_md5"; should match the file name */
-  const char* version;  /* the plugin's own version, free form */
+  uint32_t struct_size;    /* sizeof(sluice_magic) as the plugin was compiled */
+  uint32_t abi_major;      /* SLUICE_ABI_MAJOR the plugin was built with */
+  uint32_t abi_minor;      /* SLUICE_ABI_MINOR the plugin was built with */
+  uint32_t build_flags;    /* SLUICE_BUILD_FLAG_* */
+  const char* name;        /* plugin name, e.g. "auth_md5"; should match the file name */
+  const char* version;     /* the plugin's own version, free form */
   const char* sdk_version; /* SLUICE_SDK_VERSION the plugin was built with */
 } sluice_magic;
 
@@ -81,7 +87,8 @@ typedef const sluice_magic* (*sluice_magic_fn)(void);
 
 /* ------------------------------------------------------------------------------------------------
  * Host API: callbacks the host offers to a plugin.
- * ------------------------------------------------------------------------------------------------ */
+ * ------------------------------------------------------------------------------------------------
+ */
 
 typedef int32_t sluice_log_level;
 #define SLUICE_LOG_DEBUG 0
@@ -126,7 +133,8 @@ typedef struct sluice_host_api {
 /* ------------------------------------------------------------------------------------------------
  * Extensions. A plugin's descriptor lists its extensions; each has a kind, a unique name within its
  * kind across all loaded plugins, and a kind-specific vtable.
- * ------------------------------------------------------------------------------------------------ */
+ * ------------------------------------------------------------------------------------------------
+ */
 
 typedef int32_t sluice_extension_kind;
 #define SLUICE_EXT_POOL_MODE 1        /* vtable: sluice_pool_mode_vtable */
@@ -167,9 +175,9 @@ typedef int32_t sluice_pool_action;
 /* OWNERSHIP: host-owned. LIFETIME: the duration of the hook call. */
 typedef struct sluice_ready_event {
   uint32_t struct_size;
-  char tx_status;          /* ReadyForQuery status: 'I' idle, 'T' in transaction, 'E' failed tx */
-  uint32_t outstanding;    /* requests sent by the client whose responses are still pending */
-  int32_t client_in_copy;  /* nonzero while the client is sending COPY data */
+  char tx_status;         /* ReadyForQuery status: 'I' idle, 'T' in transaction, 'E' failed tx */
+  uint32_t outstanding;   /* requests sent by the client whose responses are still pending */
+  int32_t client_in_copy; /* nonzero while the client is sending COPY data */
 } sluice_ready_event;
 
 /* Filled by the plugin. OWNERSHIP: error_message is plugin-owned and static. */
@@ -180,11 +188,12 @@ typedef struct sluice_pool_decision {
 } sluice_pool_decision;
 
 /* Flags of a pool mode. */
-#define SLUICE_POOL_FLAG_RESET_ON_RELEASE 0x1u /* run server_reset_query when the server is released */
+#define SLUICE_POOL_FLAG_RESET_ON_RELEASE \
+  0x1u /* run server_reset_query when the server is released */
 
 /*
- * OWNERSHIP: plugin-owned, static. THREAD: on_ready_for_query is called on any shard thread, possibly
- * concurrently; it must not block and must not keep pointers into `event`.
+ * OWNERSHIP: plugin-owned, static. THREAD: on_ready_for_query is called on any shard thread,
+ * possibly concurrently; it must not block and must not keep pointers into `event`.
  */
 typedef struct sluice_pool_mode_vtable {
   uint32_t struct_size;
@@ -201,17 +210,18 @@ typedef struct sluice_pool_mode_vtable {
  */
 
 typedef int32_t sluice_auth_result;
-#define SLUICE_AUTH_CONTINUE 0 /* send `message_type`/`payload` to the client, wait for its reply */
+#define SLUICE_AUTH_CONTINUE 0 /* send `message_type`/`payload` to the client, wait for its reply \
+                                */
 #define SLUICE_AUTH_OK 1       /* authenticated; the host sends AuthenticationOk itself */
 #define SLUICE_AUTH_FAIL 2     /* refused; the host sends FATAL `error_sqlstate` `error_message` */
 
 /* OWNERSHIP: host-owned. LIFETIME: the strings live until end() returns. */
 typedef struct sluice_auth_request {
   uint32_t struct_size;
-  const char* user;        /* login user from the startup packet */
-  const char* database;    /* database from the startup packet */
-  const char* secret;      /* stored secret from auth_file: plaintext, "md5<hex>" or "SCRAM-SHA-256$..."
-                              NULL when the user is unknown: run a mock exchange, then FAIL */
+  const char* user;     /* login user from the startup packet */
+  const char* database; /* database from the startup packet */
+  const char* secret; /* stored secret from auth_file: plaintext, "md5<hex>" or "SCRAM-SHA-256$..."
+                         NULL when the user is unknown: run a mock exchange, then FAIL */
   const char* client_addr; /* "127.0.0.1", "::1" or "unix" */
   int32_t is_unix_socket;
   int32_t is_tls;
@@ -222,8 +232,8 @@ typedef struct sluice_auth_request {
 typedef struct sluice_auth_output {
   uint32_t struct_size;
   sluice_auth_result result;
-  uint8_t message_type;     /* backend message type for CONTINUE, normally 'R' */
-  const uint8_t* payload;   /* message body without type and length */
+  uint8_t message_type;   /* backend message type for CONTINUE, normally 'R' */
+  const uint8_t* payload; /* message body without type and length */
   uint32_t payload_len;
   const char* error_message;  /* for FAIL, e.g. "password authentication failed" */
   const char* error_sqlstate; /* for FAIL, e.g. "28P01"; NULL means "08P01" */
@@ -293,6 +303,8 @@ typedef struct sluice_metrics_exporter_vtable {
   sluice_status (*start)(void* ctx, char* error_buf, size_t error_buf_len); /* control thread */
   void (*stop)(void* ctx);                                                  /* control thread */
 } sluice_metrics_exporter_vtable;
+
+/* NOLINTEND(readability-identifier-naming) */
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -65,9 +65,11 @@ void check_magic(const std::string& path, const sluice_magic* magic, uint32_t ho
 
 void check_descriptor(const std::string& path, const sluice_plugin_descriptor* descriptor) {
   if (!descriptor) refuse(path, "init returned a NULL descriptor");
+  // sizeof of a pointer member is what is meant here.
+  // NOLINTBEGIN(bugprone-sizeof-expression)
   require_size(path, "", "sluice_plugin_descriptor", descriptor->struct_size,
-               SLUICE_SIZE_THROUGH(sluice_plugin_descriptor,
-                                   extensions));  // NOLINT(bugprone-sizeof-expression)
+               SLUICE_SIZE_THROUGH(sluice_plugin_descriptor, extensions));
+  // NOLINTEND(bugprone-sizeof-expression)
   if (descriptor->extension_count > 0 && !descriptor->extensions)
     refuse(path, "descriptor: extension_count is " + std::to_string(descriptor->extension_count) +
                      " but extensions is NULL");

@@ -125,7 +125,7 @@ void Pool::start_login(const asio::any_io_executor& ex) {
       ex,
       [self = shared_from_this()]() -> Awaitable<void> {
         LoginResult r = co_await login_server(self->settings_);
-        self->on_login_done(std::move(r.server), std::move(r.error));
+        self->on_login_done(std::move(r.server), r.error);
       },
       asio::detached);
 }

@@ -56,6 +56,13 @@ bool in_list(std::string_view list, std::string_view name) {
 
 }  // namespace
 
+const std::string* ClientSession::tracked_name(std::string_view name) const {
+  for (const auto& t : tracked_) {
+    if (iequals(t, name)) return &t;
+  }
+  return nullptr;
+}
+
 Awaitable<void> ClientSession::send_fatal(std::string_view sqlstate, std::string_view message) {
   if (runtime_ && runtime_->config->boolean("log_pooler_errors"))
     spdlog::warn("{}pooler error: {}", prefix(), message);
@@ -130,9 +137,7 @@ Awaitable<bool> ClientSession::login() {
       unknown_protocol_options.push_back(name);
       continue;
     }
-    auto tracked = std::find_if(tracked_.begin(), tracked_.end(),
-                                [&](const auto& t) { return iequals(t, name); });
-    if (tracked != tracked_.end()) {
+    if (const std::string* tracked = tracked_name(name)) {
       set_param(client_params_, *tracked, value);
       continue;
     }
@@ -299,9 +304,7 @@ Awaitable<bool> ClientSession::route_and_welcome() {
   std::string out;
   protocol::append_authentication_ok(out);
   for (const auto& [name, value] : *welcome) {
-    auto tracked = std::find_if(tracked_.begin(), tracked_.end(),
-                                [&](const auto& t) { return iequals(t, name); });
-    if (tracked == tracked_.end()) protocol::append_parameter_status(out, name, value);
+    if (!tracked_name(name)) protocol::append_parameter_status(out, name, value);
   }
   // Tracked parameters: the client's own value, else the server's (PgBouncer's varcache).
   for (const auto& name : tracked_) {

@@ -287,10 +287,8 @@ Awaitable<void> ClientSession::server_loop(std::shared_ptr<ClientSession> self) 
           if (type == 'S') {
             if (auto p = protocol::parse_parameter_status(body)) {
               set_param(self->server_->params, p->first, p->second);
-              for (const auto& t : self->tracked_) {
-                if (::strcasecmp(t.c_str(), p->first.c_str()) == 0)
-                  set_param(self->client_params_, t, p->second);
-              }
+              if (const std::string* t = self->tracked_name(p->first))
+                set_param(self->client_params_, *t, p->second);
             }
             return;
           }

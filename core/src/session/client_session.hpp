@@ -51,6 +51,8 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   Awaitable<bool> link_server();
   Awaitable<void> finish_server(bool reusable);
   std::string tracked_param_sets() const;
+  // The tracked parameter spelled as we track it, for any spelling of `name`; nullptr if untracked.
+  const std::string* tracked_name(std::string_view name) const;
   void close_client(const std::string& reason);
   std::string prefix() const;
 

@@ -210,10 +210,12 @@ typedef struct sluice_pool_mode_vtable {
  */
 
 typedef int32_t sluice_auth_result;
-#define SLUICE_AUTH_CONTINUE 0 /* send `message_type`/`payload` to the client, wait for its reply \
-                                */
-#define SLUICE_AUTH_OK 1       /* authenticated; the host sends AuthenticationOk itself */
-#define SLUICE_AUTH_FAIL 2     /* refused; the host sends FATAL `error_sqlstate` `error_message` */
+/* CONTINUE: send `message_type`/`payload` to the client and wait for its reply.
+ * OK: authenticated; the host sends AuthenticationOk itself.
+ * FAIL: refused; the host sends FATAL `error_sqlstate` `error_message`. */
+#define SLUICE_AUTH_CONTINUE 0
+#define SLUICE_AUTH_OK 1
+#define SLUICE_AUTH_FAIL 2
 
 /* OWNERSHIP: host-owned. LIFETIME: the strings live until end() returns. */
 typedef struct sluice_auth_request {

@@ -12,7 +12,7 @@ StreamScanner::StreamScanner(std::string_view interesting_types, uint32_t max_me
     // The length is an Int32: values above INT32_MAX are negative on the wire and never valid.
     : max_message_length_(
           std::min<uint32_t>(max_message_length, std::numeric_limits<int32_t>::max())) {
-  for (char c : interesting_types) interesting_[static_cast<uint8_t>(c)] = true;
+  for (char c : interesting_types) interesting_.set(static_cast<uint8_t>(c));
 }
 
 void StreamScanner::reset() {
@@ -62,7 +62,7 @@ StreamScanner::Event StreamScanner::next(std::span<const uint8_t> chunk, size_t&
       type_ = type;
       remaining_ = length - kMinMessageLength;
       in_body_ = true;
-      collecting_ = interesting_[static_cast<uint8_t>(type)];
+      collecting_ = interesting_.test(static_cast<uint8_t>(type));
       if (collecting_) body_.clear();
       ev.kind = Event::Kind::Header;
       ev.type = type;

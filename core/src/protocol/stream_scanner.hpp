@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <bitset>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -63,7 +64,7 @@ class StreamScanner {
   Event next(std::span<const uint8_t> chunk, size_t& pos);
 
  private:
-  std::array<bool, 256> interesting_{};
+  std::bitset<256> interesting_;  // a bitset: every session holds two scanners
   uint32_t max_message_length_;
   std::array<uint8_t, kHeaderSize> header_{};
   size_t header_have_ = 0;

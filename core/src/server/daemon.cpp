@@ -124,9 +124,7 @@ int Daemon::run() {
     std::string plugin_dir = cfg->str("plugin_dir");
     if (plugin_dir.empty()) plugin_dir = options_.default_plugin_dir;
     auto registry = plugin::load_plugins(plugin_dir, cfg->plugin_list(), host_);
-    ctx_ = std::make_unique<DaemonContext>(
-        std::make_shared<const RuntimeConfig>(RuntimeConfig{cfg, userlist, registry}), pools_,
-        cancels_);
+    ctx_ = std::make_unique<DaemonContext>(make_runtime(cfg, userlist, registry), pools_, cancels_);
 
     long long workers = cfg->integer("workers");
     unsigned n = workers > 0 ? static_cast<unsigned>(workers)
@@ -211,8 +209,10 @@ void Daemon::reload() {
     if (cfg->plugin_list() != old->config->plugin_list() ||
         cfg->str("plugin_dir") != old->config->str("plugin_dir"))
       spdlog::warn("plugins/plugin_dir changed: restart to load a different plugin set");
-    ctx_->set_runtime(
-        std::make_shared<const RuntimeConfig>(RuntimeConfig{cfg, userlist, old->plugins}));
+    // Reopen the logfile (logrotate moves it away, then sends SIGHUP, as for PgBouncer).
+    reopen_logfile(LogOptions{options_.verbose + static_cast<int>(cfg->integer("verbose")),
+                              options_.quiet || options_.daemonize, cfg->str("logfile")});
+    ctx_->set_runtime(make_runtime(cfg, userlist, old->plugins));
     spdlog::info("configuration reloaded");
   } catch (const std::exception& e) {
     spdlog::error("RELOAD failed, keeping the old configuration: {}", e.what());

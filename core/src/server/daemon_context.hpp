@@ -4,6 +4,8 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <vector>
 
 #include "config/config.hpp"
 #include "config/userlist.hpp"
@@ -21,7 +23,14 @@ struct RuntimeConfig {
   std::shared_ptr<const config::Config> config;
   std::shared_ptr<const config::Userlist> userlist;
   std::shared_ptr<const plugin::Registry> plugins;
+  // Parameters kept per client and applied to whichever server it gets (PgBouncer's varcache).
+  std::vector<std::string> tracked_params;
 };
+
+// Builds a snapshot, deriving what sessions would otherwise recompute at every login.
+std::shared_ptr<const RuntimeConfig> make_runtime(std::shared_ptr<const config::Config> config,
+                                                  std::shared_ptr<const config::Userlist> userlist,
+                                                  std::shared_ptr<const plugin::Registry> plugins);
 
 class DaemonContext {
  public:

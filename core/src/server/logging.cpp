@@ -7,6 +7,7 @@
 
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/dist_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -63,21 +64,45 @@ class TzFlag : public spdlog::custom_flag_formatter {
 
 }  // namespace
 
-void setup_logging(const LogOptions& options) {
+namespace {
+
+// The logger's only sink: it fans out to stderr and the logfile, and its children can be swapped
+// under its own mutex while other threads log.
+std::shared_ptr<spdlog::sinks::dist_sink_mt> g_outputs;
+
+std::unique_ptr<spdlog::formatter> make_formatter() {
+  auto formatter = std::make_unique<spdlog::pattern_formatter>();
+  formatter->add_flag<PgLevelFlag>('q').add_flag<TzFlag>('Q').set_pattern(
+      "%Y-%m-%d %H:%M:%S.%e %Q [%P] %q %v");
+  return formatter;
+}
+
+std::vector<spdlog::sink_ptr> make_sinks(const LogOptions& options) {
   std::vector<spdlog::sink_ptr> sinks;
   if (!options.quiet) sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_mt>());
   if (!options.logfile.empty())
     sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(options.logfile));
-  auto logger = std::make_shared<spdlog::logger>("sluice", sinks.begin(), sinks.end());
-  auto formatter = std::make_unique<spdlog::pattern_formatter>();
-  formatter->add_flag<PgLevelFlag>('q').add_flag<TzFlag>('Q').set_pattern(
-      "%Y-%m-%d %H:%M:%S.%e %Q [%P] %q %v");
-  logger->set_formatter(std::move(formatter));
+  return sinks;
+}
+
+}  // namespace
+
+void setup_logging(const LogOptions& options) {
+  g_outputs = std::make_shared<spdlog::sinks::dist_sink_mt>(make_sinks(options));
+  auto logger = std::make_shared<spdlog::logger>("sluice", g_outputs);
+  logger->set_formatter(make_formatter());
   logger->set_level(options.verbose >= 2   ? spdlog::level::trace
                     : options.verbose == 1 ? spdlog::level::debug
                                            : spdlog::level::info);
   logger->flush_on(spdlog::level::info);
   spdlog::set_default_logger(logger);
+}
+
+void reopen_logfile(const LogOptions& options) {
+  if (!g_outputs) return;
+  auto sinks = make_sinks(options);
+  for (auto& sink : sinks) sink->set_formatter(make_formatter());  // before they see a line
+  g_outputs->set_sinks(std::move(sinks));
 }
 
 }  // namespace sluice

@@ -15,4 +15,9 @@ struct LogOptions {
 // Replaces the default spdlog logger. Throws std::runtime_error if the logfile cannot be opened.
 void setup_logging(const LogOptions& options);
 
+// Reopens the logfile (or switches to another one) without replacing the logger, so threads that
+// are logging meanwhile are safe. Called on RELOAD/SIGHUP, which is how logrotate's postrotate asks
+// PgBouncer to reopen its log. Throws std::runtime_error if the file cannot be opened.
+void reopen_logfile(const LogOptions& options);
+
 }  // namespace sluice

@@ -24,25 +24,6 @@ bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && ::strncasecmp(a.data(), b.data(), a.size()) == 0;
 }
 
-// Parameters PostgreSQL reports with ParameterStatus that the pooler keeps per client and applies
-// to whichever server the client gets (PgBouncer's varcache, reference §5.3).
-std::vector<std::string> tracked_parameter_names(const config::Config& cfg) {
-  std::vector<std::string> names{"client_encoding", "DateStyle", "TimeZone",
-                                 "standard_conforming_strings", "application_name"};
-  const std::string& extra = cfg.str("track_extra_parameters");
-  size_t pos = 0;
-  while (pos <= extra.size()) {
-    size_t end = extra.find_first_of(", ", pos);
-    if (end == std::string::npos) end = extra.size();
-    std::string name = extra.substr(pos, end - pos);
-    if (!name.empty() &&
-        std::none_of(names.begin(), names.end(), [&](const auto& n) { return iequals(n, name); }))
-      names.push_back(name);
-    pos = end + 1;
-  }
-  return names;
-}
-
 bool in_list(std::string_view list, std::string_view name) {
   size_t pos = 0;
   while (pos <= list.size()) {
@@ -57,7 +38,7 @@ bool in_list(std::string_view list, std::string_view name) {
 }  // namespace
 
 const std::string* ClientSession::tracked_name(std::string_view name) const {
-  for (const auto& t : tracked_) {
+  for (const auto& t : *tracked_) {
     if (iequals(t, name)) return &t;
   }
   return nullptr;
@@ -129,7 +110,7 @@ Awaitable<bool> ClientSession::login() {
   }
 
   // Startup parameters: the tracked ones are remembered, the rest refused unless ignored.
-  tracked_ = tracked_parameter_names(cfg);
+  tracked_ = &runtime_->tracked_params;
   std::vector<std::string> unknown_protocol_options;
   for (const auto& [name, value] : packet.params) {
     if (name == "user" || name == "database" || name == "replication") continue;
@@ -307,7 +288,7 @@ Awaitable<bool> ClientSession::route_and_welcome() {
     if (!tracked_name(name)) protocol::append_parameter_status(out, name, value);
   }
   // Tracked parameters: the client's own value, else the server's (PgBouncer's varcache).
-  for (const auto& name : tracked_) {
+  for (const auto& name : *tracked_) {
     if (const std::string* mine = find_param(client_params_, name)) {
       protocol::append_parameter_status(out, name, *mine);
     } else if (const std::string* theirs = find_param(*welcome, name)) {

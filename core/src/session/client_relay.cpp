@@ -125,7 +125,7 @@ void ClientSession::request_cancel() {
 
 std::string ClientSession::tracked_param_sets() const {
   std::string sql;
-  for (const auto& name : tracked_) {
+  for (const auto& name : *tracked_) {
     const std::string* want = find_param(client_params_, name);
     if (!want) continue;
     const std::string* have = find_param(server_->params, name);

@@ -69,8 +69,8 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   bool counted_ = false;  // counted in ctx_.client_count
   uint32_t cancel_pid_ = 0, cancel_key_ = 0;
   std::shared_ptr<Pool> pool_;
-  ParamList client_params_;           // tracked parameters as the client should see them
-  std::vector<std::string> tracked_;  // names of tracked parameters
+  ParamList client_params_;  // tracked parameters as the client should see them
+  const std::vector<std::string>* tracked_ = nullptr;  // runtime_->tracked_params
 
   // Link to a server.
   std::unique_ptr<ServerConnection> server_;

@@ -23,6 +23,18 @@ rc=0
 assert_contains "$(cat "$IT_TMP/bad2.out")" "$SLUICE_CONFIG:$line: default_pool_size:" "bad value names file, line and key"
 assert_contains "$(cat "$IT_TMP/bad2.out")" "lots" "bad value is quoted"
 
+# 2b. Settings this build cannot honour are refused at start-up, not at every login: a pool mode
+# no loaded plugin provides, and a TLS mode that promises encryption.
+for kv in "pool_mode=transaction|pool_mode transaction is not available: no loaded plugin provides it" \
+  "client_tls_sslmode=require|client_tls_sslmode" "server_tls_sslmode=verify-full|needs TLS, which is not supported yet"; do
+  setting=${kv%%|*}
+  write_config "$setting"
+  rc=0
+  (cd "$IT_TMP" && timeout 20 "$SLUICE_RUN_BIN" "$SLUICE_CONFIG") >"$IT_TMP/unsupported.out" 2>&1 || rc=$?
+  (( rc != 0 && rc != 124 )) || fail "$setting accepted (exit $rc)"
+  assert_contains "$(cat "$IT_TMP/unsupported.out")" "${kv#*|}" "$setting refused at start-up"
+done
+
 # 3. Environment override: PGBOUNCER_MAX_CLIENT_CONN=1 lets one client in, refuses the second.
 write_config
 export PGBOUNCER_MAX_CLIENT_CONN=1
@@ -36,6 +48,13 @@ second=$(psql_sluice app -c 'SELECT 1' 2>&1) || rc=$?
 (( rc != 0 )) || fail "second client admitted despite PGBOUNCER_MAX_CLIENT_CONN=1: $second"
 assert_contains "$second" "no more connections allowed (max_client_conn)" "max_client_conn from the environment"
 wait "$holder" || fail "the first client failed"
+
+# SIGUSR1/SIGUSR2 (PgBouncer's PAUSE/RESUME) must not kill the daemon.
+kill -USR1 "$SLUICE_PID"
+kill -USR2 "$SLUICE_PID"
+sleep 0.5
+sluice_alive
+assert_eq "$(psql_sluice app -c 'SELECT 7')" "7" "serving after SIGUSR1/SIGUSR2"
 
 # 4. RELOAD with a broken file keeps the old config and keeps serving.
 echo "default_pool_size = lots" >>"$SLUICE_CONFIG"

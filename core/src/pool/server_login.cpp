@@ -147,9 +147,9 @@ Awaitable<std::unique_ptr<ServerConnection>> login_steps(Socket& sock, const Poo
 
 }  // namespace
 
-Awaitable<Socket> connect_server(const PoolSettings& s, ServerAddress* address) {
+Awaitable<void> connect_server(Socket& sock, const PoolSettings& s, ServerAddress* address,
+                               const bool* timed_out) {
   auto ex = co_await asio::this_coro::executor;
-  Socket sock(ex);
   if (s.host.empty() || s.host.front() == '/') {
     const std::string& dir = s.host.empty() ? s.unix_socket_dir : s.host;
     std::string path = unix_socket_path(dir, s.port);
@@ -157,7 +157,7 @@ Awaitable<Socket> connect_server(const PoolSettings& s, ServerAddress* address) 
     address->family = AF_UNIX;
     address->host = path;
     address->port = s.port;
-    co_return sock;
+    co_return;
   }
   asio::ip::tcp::resolver resolver(ex);
   auto results =
@@ -167,6 +167,7 @@ Awaitable<Socket> connect_server(const PoolSettings& s, ServerAddress* address) 
     boost::system::error_code ec;
     if (sock.is_open()) sock.close();
     co_await sock.async_connect(entry.endpoint(), asio::redirect_error(asio::use_awaitable, ec));
+    if (*timed_out) throw std::runtime_error("timed out");
     if (!ec) {
       int one = 1;
       ::setsockopt(sock.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -174,7 +175,7 @@ Awaitable<Socket> connect_server(const PoolSettings& s, ServerAddress* address) 
       address->family = entry.endpoint().address().is_v6() ? AF_INET6 : AF_INET;
       address->host = entry.endpoint().address().to_string();
       address->port = s.port;
-      co_return sock;
+      co_return;
     }
     last = ec;
   }
@@ -183,23 +184,23 @@ Awaitable<Socket> connect_server(const PoolSettings& s, ServerAddress* address) 
 
 Awaitable<LoginResult> login_server(const PoolSettings& s) {
   auto ex = co_await asio::this_coro::executor;
-  std::optional<Socket> sock;
-  // server_connect_timeout covers connect + login: on expiry the socket is closed, which makes the
-  // pending operation fail.
+  std::optional<Socket> sock(std::in_place, ex);
+  // server_connect_timeout covers connect + login (not a DNS lookup): on expiry the socket is
+  // closed, which makes the pending operation fail.
   asio::steady_timer deadline(ex);
   deadline.expires_after(std::chrono::duration_cast<Clock::duration>(
       std::chrono::duration<double>(s.connect_timeout > 0 ? s.connect_timeout : 1e9)));
   auto timed_out = std::make_shared<bool>(false);
   LoginResult result;
   try {
-    ServerAddress address;
-    sock.emplace(co_await connect_server(s, &address));
     deadline.async_wait([&sock, timed_out](boost::system::error_code ec) {
       if (ec) return;
       *timed_out = true;
       boost::system::error_code ignored;
       sock->close(ignored);
     });
+    ServerAddress address;
+    co_await connect_server(*sock, s, &address, timed_out.get());
     result.server = co_await login_steps(*sock, s, std::move(address));
     deadline.cancel();
     result.server->connected_at = result.server->last_used = Clock::now();

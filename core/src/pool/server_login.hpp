@@ -18,8 +18,10 @@ struct LoginResult {
 // BackendKeyData, runs connect_query. Never throws.
 Awaitable<LoginResult> login_server(const PoolSettings& settings);
 
-// Opens a socket to `settings`' server (TCP or Unix), with TCP_NODELAY. Throws on failure.
-Awaitable<Socket> connect_server(const PoolSettings& settings, ServerAddress* address);
+// Connects `sock` to `settings`' server (TCP or Unix), with TCP_NODELAY. Throws on failure, and
+// once *timed_out is set (the caller's deadline closed the socket).
+Awaitable<void> connect_server(Socket& sock, const PoolSettings& settings, ServerAddress* address,
+                               const bool* timed_out);
 
 // Connects to `address` and sends a CancelRequest for (pid, key). Never throws.
 Awaitable<void> send_cancel_request(ServerAddress address, uint32_t pid, uint32_t key);

@@ -107,12 +107,21 @@ int Daemon::run() {
     setup_logging(log_opts);
     if (options_.daemonize) {
       if (cfg->str("pidfile").empty()) throw std::runtime_error("daemon mode (-d) needs pidfile");
-      if (cfg->str("logfile").empty() && !cfg->boolean("syslog"))
-        throw std::runtime_error("daemon mode (-d) needs logfile or syslog");
+      if (cfg->str("logfile").empty()) throw std::runtime_error("daemon mode (-d) needs logfile");
       daemonize();
     }
     pidfile_ = cfg->str("pidfile");
     if (!pidfile_.empty()) {
+      // Like PgBouncer: refuse to start over the pidfile of a running instance.
+      std::ifstream existing(pidfile_);
+      long pid = 0;
+      if (existing >> pid && pid > 0 && pid != ::getpid() &&
+          ::kill(static_cast<pid_t>(pid), 0) == 0) {
+        std::string file = pidfile_;
+        pidfile_.clear();  // not ours: leave it
+        throw std::runtime_error("pidfile " + file + " exists and process " + std::to_string(pid) +
+                                 " is running: is another instance up?");
+      }
       std::ofstream(pidfile_) << ::getpid() << "\n";
     }
     auto userlist = load_auth_file(*cfg);
@@ -126,6 +135,7 @@ int Daemon::run() {
     auto registry = plugin::load_plugins(plugin_dir, cfg->plugin_list(), host_);
     ctx_ = std::make_unique<DaemonContext>(make_runtime(cfg, userlist, registry), pools_, cancels_);
 
+    check_supported(*ctx_->runtime());
     long long workers = cfg->integer("workers");
     unsigned n = workers > 0 ? static_cast<unsigned>(workers)
                              : std::max(1u, std::thread::hardware_concurrency());
@@ -147,12 +157,18 @@ int Daemon::run() {
   ::signal(SIGPIPE, SIG_IGN);
   signals_ = std::make_unique<asio::signal_set>(control_, SIGHUP, SIGINT, SIGTERM);
   signals_->add(SIGQUIT);
+  signals_->add(SIGUSR1);
+  signals_->add(SIGUSR2);
   std::function<void(boost::system::error_code, int)> on_signal = [&](boost::system::error_code ec,
                                                                       int sig) {
     if (ec) return;
     if (sig == SIGHUP) {
       spdlog::info("got SIGHUP, re-reading config");
       reload();
+    } else if (sig == SIGUSR1 || sig == SIGUSR2) {
+      // PgBouncer's PAUSE/RESUME; until they exist the signal must not kill the daemon.
+      spdlog::warn("got {}: PAUSE/RESUME are not supported yet, ignored",
+                   sig == SIGUSR1 ? "SIGUSR1" : "SIGUSR2");
     } else if (sig == SIGTERM) {
       spdlog::info("got SIGTERM, shutting down, waiting for clients");
       start_shutdown(shutting_down_);  // a second SIGTERM exits at once
@@ -209,10 +225,12 @@ void Daemon::reload() {
     if (cfg->plugin_list() != old->config->plugin_list() ||
         cfg->str("plugin_dir") != old->config->str("plugin_dir"))
       spdlog::warn("plugins/plugin_dir changed: restart to load a different plugin set");
+    auto next = make_runtime(cfg, userlist, old->plugins);
+    check_supported(*next);
     // Reopen the logfile (logrotate moves it away, then sends SIGHUP, as for PgBouncer).
     reopen_logfile(LogOptions{options_.verbose + static_cast<int>(cfg->integer("verbose")),
                               options_.quiet || options_.daemonize, cfg->str("logfile")});
-    ctx_->set_runtime(make_runtime(cfg, userlist, old->plugins));
+    ctx_->set_runtime(std::move(next));
     spdlog::info("configuration reloaded");
   } catch (const std::exception& e) {
     spdlog::error("RELOAD failed, keeping the old configuration: {}", e.what());

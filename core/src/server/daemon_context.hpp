@@ -27,6 +27,12 @@ struct RuntimeConfig {
   std::vector<std::string> tracked_params;
 };
 
+// Refuses configurations this build cannot honour rather than failing every login later (or, for
+// TLS, silently serving in plain text): an auth_type or pool_mode no loaded plugin provides, TLS
+// modes that demand encryption, multi-host or abstract-socket server addresses. Throws
+// std::runtime_error naming the key and its origin.
+void check_supported(const RuntimeConfig& runtime);
+
 // Builds a snapshot, deriving what sessions would otherwise recompute at every login.
 std::shared_ptr<const RuntimeConfig> make_runtime(std::shared_ptr<const config::Config> config,
                                                   std::shared_ptr<const config::Userlist> userlist,

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "plugin/registry.hpp"
 #include "server/daemon_context.hpp"
 
 namespace sluice {
@@ -32,7 +33,50 @@ std::vector<std::string> tracked_parameter_names(const config::Config& cfg) {
   return names;
 }
 
+std::string where(const config::Config& cfg, std::string_view key) {
+  std::string origin = cfg.origin(key);
+  return origin.empty() ? std::string(key) + " (default)" : std::string(key) + " (" + origin + ")";
+}
+
+void check_pool_mode(const RuntimeConfig& rt, const std::string& mode, const std::string& where) {
+  if (!rt.plugins->pool_mode(mode))
+    throw std::runtime_error(where + ": pool_mode " + mode +
+                             " is not available: no loaded plugin provides it");
+}
+
 }  // namespace
+
+void check_supported(const RuntimeConfig& rt) {
+  const config::Config& cfg = *rt.config;
+  std::string auth_type = cfg.str("auth_type");
+  if (!rt.plugins->auth_method(auth_type))
+    throw std::runtime_error(where(cfg, "auth_type") + ": auth_type " + auth_type +
+                             " is not available: no loaded plugin provides it");
+  check_pool_mode(rt, cfg.str("pool_mode"), where(cfg, "pool_mode"));
+  for (const auto& [name, db] : cfg.databases()) {
+    std::string at = db.file + ":" + std::to_string(db.line) + ": database " + name;
+    if (!db.pool_mode.empty()) check_pool_mode(rt, db.pool_mode, at);
+    if (db.host.find(',') != std::string::npos)
+      throw std::runtime_error(at + ": multi-host addresses are not supported yet");
+    if (!db.host.empty() && db.host.front() == '@')
+      throw std::runtime_error(at + ": abstract Unix sockets are not supported yet");
+  }
+  for (const auto& [name, user] : cfg.users()) {
+    if (!user.pool_mode.empty())
+      check_pool_mode(rt, user.pool_mode,
+                      user.file + ":" + std::to_string(user.line) + ": user " + name);
+  }
+  // TLS is not built yet: modes that promise encryption must not silently run in plain text.
+  // (allow/prefer are honoured as "plain text", as a client or server without TLS would get.)
+  for (const char* key : {"client_tls_sslmode", "server_tls_sslmode"}) {
+    std::string mode = cfg.str(key);
+    if (mode == "require" || mode == "verify-ca" || mode == "verify-full")
+      throw std::runtime_error(where(cfg, key) + ": " + mode +
+                               " needs TLS, which is not supported yet");
+  }
+  if (cfg.boolean("syslog"))
+    throw std::runtime_error(where(cfg, "syslog") + ": syslog is not supported yet; use logfile");
+}
 
 std::shared_ptr<const RuntimeConfig> make_runtime(std::shared_ptr<const config::Config> config,
                                                   std::shared_ptr<const config::Userlist> userlist,

@@ -213,6 +213,11 @@ Awaitable<bool> ClientSession::authenticate(const std::string& user, const std::
 
 Awaitable<bool> ClientSession::route_and_welcome() {
   const config::Config& cfg = *runtime_->config;
+  // "pgbouncer" is reserved for the admin console and never routed to a server (not even by "*").
+  if (database_ == "pgbouncer") {
+    co_await send_fatal("08P01", "the admin console (database \"pgbouncer\") is not supported yet");
+    co_return false;
+  }
   const config::DatabaseEntry* entry = cfg.find_database(database_);
   std::optional<config::DatabaseEntry> fallback;
   if (!entry) {

@@ -162,6 +162,7 @@ Awaitable<void> connect_server(Socket& sock, const PoolSettings& s, ServerAddres
   asio::ip::tcp::resolver resolver(ex);
   auto results =
       co_await resolver.async_resolve(s.host, std::to_string(s.port), asio::use_awaitable);
+  if (*timed_out) throw std::runtime_error("timed out");  // the deadline passed during the lookup
   boost::system::error_code last = asio::error::host_not_found;
   for (const auto& entry : results) {
     boost::system::error_code ec;

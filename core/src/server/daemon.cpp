@@ -108,7 +108,6 @@ int Daemon::run() {
     if (options_.daemonize) {
       if (cfg->str("pidfile").empty()) throw std::runtime_error("daemon mode (-d) needs pidfile");
       if (cfg->str("logfile").empty()) throw std::runtime_error("daemon mode (-d) needs logfile");
-      daemonize();
     }
     pidfile_ = cfg->str("pidfile");
     if (!pidfile_.empty()) {
@@ -122,7 +121,6 @@ int Daemon::run() {
         throw std::runtime_error("pidfile " + file + " exists and process " + std::to_string(pid) +
                                  " is running: is another instance up?");
       }
-      std::ofstream(pidfile_) << ::getpid() << "\n";
     }
     auto userlist = load_auth_file(*cfg);
     host_.set_config_lookup([this](std::string_view key) -> std::optional<std::string> {
@@ -146,6 +144,15 @@ int Daemon::run() {
     listener_->open(cfg->str("listen_addr"), static_cast<uint16_t>(cfg->integer("listen_port")),
                     cfg->str("unix_socket_dir"), static_cast<int>(cfg->integer("unix_socket_mode")),
                     static_cast<int>(cfg->integer("listen_backlog")));
+    // Fork only now, so that every start-up error above reaches the shell with exit status 1.
+    if (options_.daemonize) {
+      control_.notify_fork(asio::execution_context::fork_prepare);
+      for (auto& s : shards_) s->io().notify_fork(asio::execution_context::fork_prepare);
+      daemonize();
+      control_.notify_fork(asio::execution_context::fork_child);
+      for (auto& s : shards_) s->io().notify_fork(asio::execution_context::fork_child);
+    }
+    if (!pidfile_.empty()) std::ofstream(pidfile_) << ::getpid() << "\n";
     std::string user = options_.user.empty() ? cfg->str("user") : options_.user;
     if (!user.empty()) switch_user(user);
   } catch (const std::exception& e) {
@@ -234,6 +241,14 @@ void Daemon::reload() {
     spdlog::info("configuration reloaded");
   } catch (const std::exception& e) {
     spdlog::error("RELOAD failed, keeping the old configuration: {}", e.what());
+    // Still reopen the old logfile, so that a rotation is not lost to a broken config.
+    try {
+      reopen_logfile(
+          LogOptions{options_.verbose + static_cast<int>(old->config->integer("verbose")),
+                     options_.quiet || options_.daemonize, old->config->str("logfile")});
+    } catch (const std::exception& e2) {
+      spdlog::error("cannot reopen logfile: {}", e2.what());
+    }
   }
 }
 

@@ -42,10 +42,7 @@ ClientSession::ClientSession(Shard& shard, DaemonContext& ctx, Socket socket, Cl
       id_(ctx.next_id++),
       connected_at_(Clock::now()),
       runtime_(ctx.runtime()),
-      client_scanner_("X", kDefaultMaxPacket),
-      server_scanner_("ZS", kDefaultMaxPacket),
-      write_done_(shard.io()),
-      server_done_(shard.io()) {}
+      client_scanner_("X", kDefaultMaxPacket) {}
 
 ClientSession::~ClientSession() {
   if (cancel_pid_ || cancel_key_) ctx_.cancels().remove(cancel_pid_, cancel_key_);
@@ -62,34 +59,35 @@ void ClientSession::start(const std::shared_ptr<ClientSession>& self) {
   asio::co_spawn(self->client_.get_executor(), run(self), asio::detached);
 }
 
+// Login under client_login_timeout. A coroutine of its own, so that its frame (timer included) is
+// freed once the client is logged in: idle sessions keep only the relay's frame.
+Awaitable<bool> ClientSession::login_with_deadline() {
+  asio::steady_timer deadline(shard_.io());
+  double t = runtime_->config->seconds("client_login_timeout");
+  deadline.expires_after(
+      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(t > 0 ? t : 1e9)));
+  deadline.async_wait([weak = weak_from_this()](boost::system::error_code e) {
+    if (e) return;
+    if (auto s = weak.lock()) {
+      s->close_reason_ = "client_login_timeout";
+      boost::system::error_code ignored;
+      s->client_.cancel(ignored);
+    }
+  });
+  bool logged_in = false;
+  try {
+    logged_in = co_await login();
+  } catch (const std::exception& e) {
+    if (close_reason_.empty()) close_reason_ = std::string("login failed: ") + e.what();
+  }
+  deadline.cancel();
+  co_return logged_in;
+}
+
 Awaitable<void> ClientSession::run(std::shared_ptr<ClientSession> self) {
-  const config::Config& cfg = *self->runtime_->config;
   boost::system::error_code ec;
   self->client_.non_blocking(true, ec);
-  bool logged_in = false;
-  {
-    // client_login_timeout: close the socket if login takes too long.
-    asio::steady_timer deadline(self->shard_.io());
-    double t = cfg.seconds("client_login_timeout");
-    deadline.expires_after(std::chrono::duration_cast<Clock::duration>(
-        std::chrono::duration<double>(t > 0 ? t : 1e9)));
-    auto weak = self->weak_from_this();
-    deadline.async_wait([weak](boost::system::error_code e) {
-      if (e) return;
-      if (auto s = weak.lock()) {
-        s->close_reason_ = "client_login_timeout";
-        boost::system::error_code ignored;
-        s->client_.cancel(ignored);
-      }
-    });
-    try {
-      logged_in = co_await self->login();
-    } catch (const std::exception& e) {
-      if (self->close_reason_.empty())
-        self->close_reason_ = std::string("login failed: ") + e.what();
-    }
-    deadline.cancel();
-  }
+  bool logged_in = co_await self->login_with_deadline();
   if (logged_in) {
     try {
       co_await self->client_loop();
@@ -224,7 +222,8 @@ Awaitable<void> ClientSession::client_loop() {
           close_client(close_reason_);
           break;
         }
-        server_scanner_ = protocol::StreamScanner("ZS", pool_->settings().max_packet_size);
+        server_scanner_.emplace("ZS", pool_->settings().max_packet_size);
+        if (!wakeup_) wakeup_.emplace(shard_.io());
         server_loop_running_ = true;
         asio::co_spawn(shard_.io(), server_loop(self), asio::detached);
       }
@@ -236,7 +235,7 @@ Awaitable<void> ClientSession::client_loop() {
         co_await asio::async_write(*server_sock_, asio::buffer(buf.data() + done, forward - done),
                                    asio::redirect_error(asio::use_awaitable, ec));
         client_writing_ = false;
-        if (finish_waiting_) write_done_.cancel();
+        if (finish_waiting_) wakeup_->cancel();
       }
       if (ec && server_sock_ && server_sock_->is_open()) {
         server_broken_ = true;
@@ -253,9 +252,9 @@ Awaitable<void> ClientSession::client_loop() {
       server_sock_->cancel(ec);
     }
     while (server_loop_running_) {
-      server_done_.expires_at(Clock::time_point::max());
+      wakeup_->expires_at(Clock::time_point::max());
       boost::system::error_code ec;
-      co_await server_done_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      co_await wakeup_->async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
   }
 }
@@ -281,7 +280,7 @@ Awaitable<void> ClientSession::server_loop(std::shared_ptr<ClientSession> self) 
     }
     sluice_pool_decision decision{sizeof(sluice_pool_decision), SLUICE_POOL_KEEP, nullptr};
     bool ready_at_end = false;
-    bool ok = self->server_scanner_.scan(
+    bool ok = self->server_scanner_->scan(
         span_of(buf.data(), n),
         [&](char type, std::span<const uint8_t> body) {
           if (type == 'S') {
@@ -310,7 +309,7 @@ Awaitable<void> ClientSession::server_loop(std::shared_ptr<ClientSession> self) 
         [&](char, uint32_t) { ready_at_end = false; });
     if (!ok) {
       spdlog::warn("{}server sent a malformed packet: {}", self->prefix(),
-                   self->server_scanner_.error());
+                   self->server_scanner_->error());
       self->server_broken_ = true;
       break;
     }
@@ -333,7 +332,7 @@ Awaitable<void> ClientSession::server_loop(std::shared_ptr<ClientSession> self) 
     }
     if (ready_at_end && decision.action == SLUICE_POOL_RELEASE && self->outstanding_ == 0 &&
         !self->client_writing_ && self->client_scanner_.at_boundary() &&
-        self->server_scanner_.at_boundary()) {
+        self->server_scanner_->at_boundary()) {
       release_now = true;
       break;
     }
@@ -345,7 +344,7 @@ Awaitable<void> ClientSession::server_loop(std::shared_ptr<ClientSession> self) 
   co_await self->finish_server(reusable && !self->server_broken_);
   (void)release_now;
   self->server_loop_running_ = false;
-  self->server_done_.cancel();
+  self->wakeup_->cancel();
 }
 
 // Ends the link: the server goes back to the pool when it is idle at a message boundary (after
@@ -356,13 +355,13 @@ Awaitable<void> ClientSession::finish_server(bool reusable) {
   while (client_writing_) {
     boost::system::error_code ec;
     if (!reusable) server_sock_->cancel(ec);
-    write_done_.expires_at(Clock::time_point::max());
-    co_await write_done_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    wakeup_->expires_at(Clock::time_point::max());
+    co_await wakeup_->async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
   finish_waiting_ = false;
   const config::Config& cfg = *runtime_->config;
   bool idle = tx_status_ == 'I' && outstanding_ == 0 && client_scanner_.at_boundary() &&
-              server_scanner_.at_boundary() && !server_->close_needed;
+              server_scanner_->at_boundary() && !server_->close_needed;
   if (reusable && idle) {
     const auto* mode = pool_->settings().pool_mode;
     // Session-like modes reset at every release; others only with server_reset_query_always.
@@ -394,7 +393,7 @@ Awaitable<void> ClientSession::finish_server(bool reusable) {
   }
   outstanding_ = 0;
   tx_status_ = 'I';
-  server_scanner_.reset();
+  server_scanner_.reset();  // back to nullopt: idle sessions hold no server-side state
 }
 
 }  // namespace sluice

@@ -40,6 +40,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   static Awaitable<void> server_loop(std::shared_ptr<ClientSession> self);
 
   // Login phase (client_login.cpp). Returns false when the client must be closed.
+  Awaitable<bool> login_with_deadline();
   Awaitable<bool> login();
   Awaitable<bool> authenticate(const std::string& user, const std::string& database);
   Awaitable<bool> route_and_welcome();
@@ -76,14 +77,16 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   std::unique_ptr<ServerConnection> server_;
   std::optional<Socket> server_sock_;
   protocol::StreamScanner client_scanner_;
-  protocol::StreamScanner server_scanner_;
+  std::optional<protocol::StreamScanner> server_scanner_;  // while linked
   uint32_t outstanding_ = 0;  // client requests (Query/Sync/FunctionCall) awaiting ReadyForQuery
   char tx_status_ = 'I';
   bool server_loop_running_ = false;
   bool client_writing_ = false;  // the client loop is writing to the server socket
-  bool finish_waiting_ = false;  // finish_server waits on write_done_ for client_writing_
-  asio::steady_timer write_done_;
-  asio::steady_timer server_done_;
+  bool finish_waiting_ = false;  // finish_server waits on wakeup_ for client_writing_ to clear
+  // Wakes the one coroutine that waits for the other: finish_server (server loop) for a client
+  // write to end, or the ending client loop for the server loop to finish. The two waits never
+  // overlap, and each re-checks its condition. Created at the first link.
+  std::optional<asio::steady_timer> wakeup_;
   bool client_gone_ = false;
   bool server_broken_ = false;
   std::string close_reason_;

@@ -97,18 +97,7 @@ const DatabaseEntry* Config::find_database(std::string_view name) const {
 }
 
 std::vector<std::string> Config::plugin_list() const {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : str("plugins")) {
-    if (c == ',' || c == ' ' || c == '\t') {
-      if (!cur.empty()) out.push_back(std::move(cur));
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  if (!cur.empty()) out.push_back(std::move(cur));
-  return out;
+  return split_list(str("plugins"));
 }
 
 std::vector<std::string_view> changed_keys(const Config& before, const Config& after) {

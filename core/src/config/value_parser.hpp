@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "config/param_table.hpp"
 
@@ -32,6 +33,10 @@ std::optional<std::string> parse_param_value(const ParamDef& def, std::string_vi
                                              ParamValue& out);
 
 std::string to_lower(std::string_view s);
+// ASCII case-insensitive equality, without allocating.
 bool iequals(std::string_view a, std::string_view b);
+// A list value (plugins, listen_addr, ignore_startup_parameters, track_extra_parameters...): items
+// separated by commas and/or whitespace, empty items dropped.
+std::vector<std::string> split_list(std::string_view s);
 
 }  // namespace sluice::config

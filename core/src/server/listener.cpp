@@ -1,6 +1,8 @@
 // Listener: TCP and Unix acceptors.
 #include "server/listener.hpp"
 
+#include "config/value_parser.hpp"
+
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,23 +10,6 @@
 #include <spdlog/spdlog.h>
 
 namespace sluice {
-
-namespace {
-std::vector<std::string> split_list(const std::string& s) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos <= s.size()) {
-    size_t end = s.find(',', pos);
-    if (end == std::string::npos) end = s.size();
-    std::string item = s.substr(pos, end - pos);
-    item.erase(0, item.find_first_not_of(" \t"));
-    item.erase(item.find_last_not_of(" \t") + 1);
-    if (!item.empty()) out.push_back(item);
-    pos = end + 1;
-  }
-  return out;
-}
-}  // namespace
 
 Listener::~Listener() {
   close();
@@ -34,7 +19,7 @@ void Listener::open(const std::string& listen_addr, uint16_t port,
                     const std::string& unix_socket_dir, int unix_socket_mode, int backlog) {
   using asio::ip::tcp;
   std::vector<tcp::endpoint> endpoints;
-  for (const auto& addr : split_list(listen_addr)) {
+  for (const auto& addr : config::split_list(listen_addr)) {
     if (addr == "*") {
       endpoints.emplace_back(tcp::v4(), port);
       endpoints.emplace_back(tcp::v6(), port);

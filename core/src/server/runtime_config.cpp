@@ -1,6 +1,4 @@
 // RuntimeConfig construction.
-#include <strings.h>
-
 #include <algorithm>
 
 #include "plugin/registry.hpp"
@@ -10,25 +8,14 @@ namespace sluice {
 
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && ::strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
-
 // Parameters PostgreSQL reports with ParameterStatus that the pooler keeps per client and applies
 // to whichever server the client gets (PgBouncer's varcache, reference §5.3).
 std::vector<std::string> tracked_parameter_names(const config::Config& cfg) {
   std::vector<std::string> names{"client_encoding", "DateStyle", "TimeZone",
                                  "standard_conforming_strings", "application_name"};
-  const std::string& extra = cfg.str("track_extra_parameters");
-  size_t pos = 0;
-  while (pos <= extra.size()) {
-    size_t end = extra.find_first_of(", ", pos);
-    if (end == std::string::npos) end = extra.size();
-    std::string name = extra.substr(pos, end - pos);
-    if (!name.empty() &&
-        std::none_of(names.begin(), names.end(), [&](const auto& n) { return iequals(n, name); }))
-      names.push_back(name);
-    pos = end + 1;
+  for (auto& name : config::split_list(cfg.str("track_extra_parameters"))) {
+    if (std::ranges::none_of(names, [&](const auto& n) { return config::iequals(n, name); }))
+      names.push_back(std::move(name));
   }
   return names;
 }

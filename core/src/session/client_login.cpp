@@ -1,7 +1,6 @@
 // Client login: startup packet, SSL/GSS negotiation, CancelRequest, authentication through the
 // configured auth-method plugin, routing to a pool, and the welcome messages.
 #include <spdlog/spdlog.h>
-#include <strings.h>
 
 #include <algorithm>
 
@@ -18,28 +17,9 @@
 
 namespace sluice {
 
-namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && ::strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
-
-bool in_list(std::string_view list, std::string_view name) {
-  size_t pos = 0;
-  while (pos <= list.size()) {
-    size_t end = list.find_first_of(", ", pos);
-    if (end == std::string_view::npos) end = list.size();
-    if (iequals(list.substr(pos, end - pos), name)) return true;
-    pos = end + 1;
-  }
-  return false;
-}
-
-}  // namespace
-
 const std::string* ClientSession::tracked_name(std::string_view name) const {
   for (const auto& t : *tracked_) {
-    if (iequals(t, name)) return &t;
+    if (config::iequals(t, name)) return &t;
   }
   return nullptr;
 }
@@ -122,13 +102,16 @@ Awaitable<bool> ClientSession::login() {
       set_param(client_params_, *tracked, value);
       continue;
     }
-    if (in_list(cfg.str("ignore_startup_parameters"), name)) continue;
+    if (std::ranges::any_of(
+            config::split_list(cfg.str("ignore_startup_parameters")),
+            [&](const std::string& ignored) { return config::iequals(ignored, name); }))
+      continue;
     if (name == "options" && value.empty()) continue;
     co_await send_fatal("08P01", "unsupported startup parameter: " + name);
     co_return false;
   }
   if (const std::string* repl = packet.find("replication");
-      repl && !iequals(*repl, "false") && !iequals(*repl, "off") && *repl != "0") {
+      repl && !config::iequals(*repl, "false") && !config::iequals(*repl, "off") && *repl != "0") {
     co_await send_fatal("08P01", "replication connections are not supported yet");
     co_return false;
   }

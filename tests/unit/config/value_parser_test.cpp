@@ -20,6 +20,20 @@ std::string parse_err(std::string_view key, std::string_view text) {
   return err.value_or("");
 }
 
+TEST(ValueParser, split_list_takes_commas_and_whitespace_and_drops_empty_items) {
+  EXPECT_EQ(split_list("pool_session, auth_md5,,auth_trust\tx  y"),
+            (std::vector<std::string>{"pool_session", "auth_md5", "auth_trust", "x", "y"}));
+  EXPECT_TRUE(split_list("").empty());
+  EXPECT_TRUE(split_list(" , ,").empty());
+}
+
+TEST(ValueParser, iequals_ignores_ascii_case_only) {
+  EXPECT_TRUE(iequals("DateStyle", "datestyle"));
+  EXPECT_FALSE(iequals("DateStyle", "datestyl"));
+  EXPECT_FALSE(iequals("a", "b"));
+  EXPECT_TRUE(iequals("", ""));
+}
+
 TEST(ValueParser, integers_use_c_syntax_octal_and_hex) {
   EXPECT_EQ(parse_ok("unix_socket_mode", "0777").int_value, 0777);
   EXPECT_EQ(parse_ok("unix_socket_mode", "0777").text, "511");

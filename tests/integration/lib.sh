@@ -86,11 +86,12 @@ skip() {
 }
 
 # assert_eq EXPECTED ACTUAL WHAT
+# assert_eq ACTUAL EXPECTED WHAT
 assert_eq() {
   if [[ "$1" != "$2" ]]; then
-    fail "$3: expected [$1], got [$2]"
+    fail "$3: got [$1], expected [$2]"
   fi
-  log "ok: $3 = [$2]"
+  log "ok: $3 = [$1]"
 }
 
 # assert_contains HAYSTACK NEEDLE WHAT

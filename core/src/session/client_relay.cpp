@@ -3,6 +3,9 @@
 // at each ReadyForQuery whether the client keeps its server.
 #include <spdlog/spdlog.h>
 #include <strings.h>
+#include <sys/socket.h>
+
+#include <cerrno>
 
 #include "pool/server_login.hpp"
 #include "pool/server_query.hpp"
@@ -121,6 +124,14 @@ void ClientSession::request_cancel() {
   });
 }
 
+bool ClientSession::client_hung_up() {
+  char byte;
+  ssize_t n = ::recv(client_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n > 0) return false;
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return false;
+  return true;  // EOF or a socket error
+}
+
 std::string ClientSession::tracked_param_sets() const {
   std::string sql;
   for (const auto& name : *tracked_) {
@@ -220,6 +231,14 @@ Awaitable<void> ClientSession::client_loop() {
       if (!server_) {
         if (!co_await link_server()) {
           close_client(close_reason_);
+          break;
+        }
+        // The client may have given up while queued for a server: then its request must not run.
+        if (client_hung_up()) {
+          server_->fd = server_sock_->release(ec);
+          server_sock_.reset();
+          pool_->release(std::move(server_));
+          close_client("client disconnected while waiting for a server");
           break;
         }
         server_scanner_.emplace("ZS", pool_->settings().max_packet_size);

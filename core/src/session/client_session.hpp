@@ -50,6 +50,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   // Relay phase (client_relay.cpp).
   Awaitable<void> client_loop();
   Awaitable<bool> link_server();
+  bool client_hung_up();  // EOF or error pending on the client socket (non-blocking peek)
   Awaitable<void> finish_server(bool reusable);
   std::string tracked_param_sets() const;
   // The tracked parameter spelled as we track it, for any spelling of `name`; nullptr if untracked.

@@ -13,7 +13,13 @@ set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$HERE")
 
-SLUICE_BIN=${SLUICE_BIN:-$ROOT/build-main/core/sluice}
+# Default: the first optimized build found (run-local.sh makes build-release/, test.sh makes build/).
+if [[ -z ${SLUICE_BIN:-} ]]; then
+  for b in build-release build build-rel build-main; do
+    [[ -x $ROOT/$b/core/sluice ]] && { SLUICE_BIN=$ROOT/$b/core/sluice; break; }
+  done
+  SLUICE_BIN=${SLUICE_BIN:-$ROOT/build/core/sluice}
+fi
 SLUICE_BUILD_DIR=$(cd "$(dirname "$SLUICE_BIN")/.." 2>/dev/null && pwd)
 SLUICE_PLUGIN_DIR=${SLUICE_PLUGIN_DIR:-$SLUICE_BUILD_DIR/plugins}
 SLUICE_WORKERS=${SLUICE_WORKERS:-0}

@@ -279,7 +279,6 @@ Awaitable<void> ClientSession::client_loop() {
 }
 
 Awaitable<void> ClientSession::server_loop(std::shared_ptr<ClientSession> self) {
-  bool release_now = false;
   bool reusable = true;
   for (;;) {
     boost::system::error_code ec;
@@ -352,8 +351,7 @@ Awaitable<void> ClientSession::server_loop(std::shared_ptr<ClientSession> self) 
     if (ready_at_end && decision.action == SLUICE_POOL_RELEASE && self->outstanding_ == 0 &&
         !self->client_writing_ && self->client_scanner_.at_boundary() &&
         self->server_scanner_->at_boundary()) {
-      release_now = true;
-      break;
+      break;  // the pool mode released the server at a clean boundary
     }
   }
   if (self->server_broken_ && !self->client_gone_) {
@@ -361,7 +359,6 @@ Awaitable<void> ClientSession::server_loop(std::shared_ptr<ClientSession> self) 
     self->close_client(self->close_reason_);
   }
   co_await self->finish_server(reusable && !self->server_broken_);
-  (void)release_now;
   self->server_loop_running_ = false;
   self->wakeup_->cancel();
 }

@@ -102,9 +102,10 @@ Awaitable<bool> ClientSession::login() {
       set_param(client_params_, *tracked, value);
       continue;
     }
-    if (std::ranges::any_of(
-            config::split_list(cfg.str("ignore_startup_parameters")),
-            [&](const std::string& ignored) { return config::iequals(ignored, name); }))
+    if (std::ranges::any_of(config::split_list(cfg.str("ignore_startup_parameters")),
+                            [&param = name](const std::string& ignored) {
+                              return config::iequals(ignored, param);
+                            }))
       continue;
     if (name == "options" && value.empty()) continue;
     co_await send_fatal("08P01", "unsupported startup parameter: " + name);

@@ -24,11 +24,13 @@ assert_contains "$(cat "$IT_TMP/bad2.out")" "$SLUICE_CONFIG:$line: default_pool_
 assert_contains "$(cat "$IT_TMP/bad2.out")" "lots" "bad value is quoted"
 
 # 2b. Settings this build cannot honour are refused at start-up, not at every login: a pool mode
-# no loaded plugin provides, and a TLS mode that promises encryption.
-for kv in "pool_mode=transaction|pool_mode transaction is not available: no loaded plugin provides it" \
+# no loaded plugin provides (the plugin set here leaves pool_transaction out), and a TLS mode that
+# promises encryption.
+for kv in "pool_mode=transaction plugins=pool_session,auth_md5|pool_mode transaction is not available: no loaded plugin provides it" \
   "client_tls_sslmode=require|client_tls_sslmode" "server_tls_sslmode=verify-full|needs TLS, which is not supported yet"; do
   setting=${kv%%|*}
-  write_config "$setting"
+  # shellcheck disable=SC2086  # several key=value words
+  write_config $setting
   rc=0
   (cd "$IT_TMP" && timeout 20 "$SLUICE_RUN_BIN" "$SLUICE_CONFIG") >"$IT_TMP/unsupported.out" 2>&1 || rc=$?
   (( rc != 0 && rc != 124 )) || fail "$setting accepted (exit $rc)"

@@ -26,7 +26,8 @@ assert_not_contains "$(cat "$logfile.1")" "user=md5user" "nothing new in the rot
 sluice_alive
 
 # -d: start-up errors happen before the fork, so they reach the shell with exit status 1.
-write_config "logfile=$SLUICE_SOCK/d.log" "pidfile=$SLUICE_SOCK/d.pid" pool_mode=statement
+write_config "logfile=$SLUICE_SOCK/d.log" "pidfile=$SLUICE_SOCK/d.pid" pool_mode=statement \
+  plugins=pool_session,auth_md5
 rc=0
 (cd "$IT_TMP" && timeout 20 "$SLUICE_RUN_BIN" -d "$SLUICE_CONFIG") >"$IT_TMP/d.out" 2>&1 || rc=$?
 (( rc == 1 )) || fail "sluice -d with a refused setting exited $rc, want 1"

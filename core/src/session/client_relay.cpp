@@ -228,6 +228,13 @@ Awaitable<void> ClientSession::client_loop() {
       if (client_scanner_.consumed() < 5 && server_) server_->close_needed = true;
     }
     if (forward > 0) {
+      // A server being given back (its reset query in flight) is not ours any more: wait until
+      // the server loop has finished with it, then link again.
+      while (server_loop_running_ && unlinking_) {
+        wakeup_->expires_at(Clock::time_point::max());
+        co_await wakeup_->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      }
+      ec = {};
       if (!server_) {
         if (!co_await link_server()) {
           close_client(close_reason_);
@@ -367,6 +374,7 @@ Awaitable<void> ClientSession::server_loop(std::shared_ptr<ClientSession> self) 
 // server_reset_query where the pool mode asks for it), or is closed.
 Awaitable<void> ClientSession::finish_server(bool reusable) {
   // The client loop may be in the middle of a write to this socket: wait for it to end.
+  unlinking_ = true;
   finish_waiting_ = true;
   while (client_writing_) {
     boost::system::error_code ec;
@@ -409,6 +417,7 @@ Awaitable<void> ClientSession::finish_server(bool reusable) {
   }
   outstanding_ = 0;
   tx_status_ = 'I';
+  unlinking_ = false;
   server_scanner_.reset();  // back to nullopt: idle sessions hold no server-side state
 }
 

@@ -83,6 +83,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   char tx_status_ = 'I';
   bool server_loop_running_ = false;
   bool client_writing_ = false;  // the client loop is writing to the server socket
+  bool unlinking_ = false;       // finish_server is giving the server back
   bool finish_waiting_ = false;  // finish_server waits on wakeup_ for client_writing_ to clear
   // Wakes the one coroutine that waits for the other: finish_server (server loop) for a client
   // write to end, or the ending client loop for the server loop to finish. The two waits never

@@ -519,7 +519,23 @@ it_prepare_binary() {
 
 # sluice_start CONFIG: start the daemon in the background (not daemonized), wait until its TCP
 # port answers. Fails with the log if it exits or does not answer within 30 s.
+# sluice_stop: SIGTERM the running daemon and wait for it (fail if it does not exit in 10 s).
+sluice_stop() {
+  [[ -n $SLUICE_PID ]] || return 0
+  kill -TERM "$SLUICE_PID" 2>/dev/null || true
+  local i
+  for ((i = 0; i < 100; i++)); do
+    kill -0 "$SLUICE_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -0 "$SLUICE_PID" 2>/dev/null && fail "sluice (pid $SLUICE_PID) did not exit within 10 s of SIGTERM"
+  wait "$SLUICE_PID" 2>/dev/null || true
+  SLUICE_PID=""
+}
+
+# sluice_start CONFIG: starts the daemon (stopping one this test started before).
 sluice_start() {
+  sluice_stop
   local cfg=${1:-$SLUICE_CONFIG}
   [[ -f $cfg ]] || fail "sluice_start: no config $cfg"
   [[ -n $SLUICE_RUN_BIN ]] || it_prepare_binary

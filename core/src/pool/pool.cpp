@@ -29,9 +29,10 @@ Pool::Pool(PoolSettings settings, std::shared_ptr<ConnectionBudget> db_budget,
 
 Pool::~Pool() = default;
 
-bool Pool::try_reserve_slot_locked() {
+bool Pool::try_reserve_slot_locked(bool reserve) {
   int total = active_ + login_ + static_cast<int>(idle_.size());
-  if (settings_.pool_size > 0 && total >= settings_.pool_size) return false;
+  int limit = settings_.pool_size + (reserve ? settings_.reserve_pool_size : 0);
+  if (settings_.pool_size > 0 && total >= limit) return false;
   if (db_budget_ && !db_budget_->try_take()) return false;
   if (user_budget_ && !user_budget_->try_take()) {
     if (db_budget_) db_budget_->give_back();
@@ -52,14 +53,36 @@ Awaitable<AcquireResult> Pool::acquire(double wait_timeout) {
   {
     std::lock_guard lock(mu_);
     while (!idle_.empty()) {
-      auto s = std::move(idle_.back());
-      idle_.pop_back();
+      std::unique_ptr<ServerConnection> s;
+      if (settings_.round_robin) {
+        s = std::move(idle_.front());
+        idle_.pop_front();
+      } else {
+        s = std::move(idle_.back());
+        idle_.pop_back();
+      }
       if (expired(*s, Clock::now())) {
         free_slot_locked();
         continue;  // destructor terminates it
       }
       ++active_;
-      co_return AcquireResult{std::move(s), {}};
+      // Named, not `co_return AcquireResult{...}`: g++ 12 copies a braced aggregate in co_return
+      // bitwise, leaving its strings pointing into a dead temporary.
+      AcquireResult got;
+      got.server = std::move(s);
+      co_return got;
+    }
+    // server_login_retry: while logins keep failing and no server is up, fail fast with the
+    // cached error rather than queueing clients behind a login that will fail again.
+    if (login_failed_at_ && settings_.login_retry > 0 && active_ == 0 && login_ == 0 &&
+        std::chrono::duration<double>(Clock::now() - *login_failed_at_).count() <
+            settings_.login_retry) {
+      AcquireResult failing;
+      failing.error.sqlstate = login_error_.sqlstate.empty() ? "08P01" : login_error_.sqlstate;
+      failing.error.message =
+          "server login has been failing, cached error: " + login_error_.message +
+          " (server_login_retry)";
+      co_return failing;
     }
     launch = try_reserve_slot_locked();
     if (launch) ++login_;
@@ -79,7 +102,10 @@ Awaitable<AcquireResult> Pool::acquire(double wait_timeout) {
   std::lock_guard lock(mu_);
   if (waiter->done) co_return std::move(waiter->result);
   std::erase(waiters_, waiter);
-  co_return AcquireResult{nullptr, {"08P01", "query_wait_timeout"}};
+  AcquireResult timeout;
+  timeout.error = {"08P01", "query_wait_timeout"};
+  timeout.timed_out = true;
+  co_return timeout;
 }
 
 void Pool::deliver_locked(std::unique_ptr<ServerConnection> server) {
@@ -134,11 +160,14 @@ void Pool::on_login_done(std::unique_ptr<ServerConnection> server, const ServerE
   std::lock_guard lock(mu_);
   --login_;
   if (server) {
+    login_failed_at_.reset();
     if (!welcome_) welcome_ = server->params;
     deliver_locked(std::move(server));
     return;
   }
   free_slot_locked();
+  login_failed_at_ = Clock::now();
+  login_error_ = error;
   // With no server at all, nobody will release one: fail every queued client with the server's
   // error (PgBouncer forwards the login error to the waiting clients).
   if (active_ == 0 && idle_.empty() && login_ == 0) {
@@ -177,26 +206,60 @@ bool Pool::expired(const ServerConnection& s, Clock::time_point now) const {
   return duration<double>(now - s.connected_at).count() > settings_.lifetime;
 }
 
-void Pool::close_expired(Clock::time_point now) {
+void Pool::close_expired_locked(Clock::time_point now,
+                                std::vector<std::unique_ptr<ServerConnection>>& doomed) {
+  // stable_partition keeps the LIFO/FIFO order of the servers that stay.
+  auto keep = std::stable_partition(idle_.begin(), idle_.end(), [&](const auto& s) {
+    bool idle_too_long =
+        settings_.idle_timeout > 0 &&
+        std::chrono::duration<double>(now - s->last_used).count() > settings_.idle_timeout;
+    return !(idle_too_long || expired(*s, now));
+  });
+  for (auto it = keep; it != idle_.end(); ++it) {
+    doomed.push_back(std::move(*it));
+    free_slot_locked();
+  }
+  idle_.erase(keep, idle_.end());
+}
+
+void Pool::maintain(Clock::time_point now, const asio::any_io_executor& ex) {
+  using std::chrono::duration;
   std::vector<std::unique_ptr<ServerConnection>> doomed;
+  int launches = 0;
+  bool from_reserve = false;
   {
     std::lock_guard lock(mu_);
-    auto keep = std::partition(idle_.begin(), idle_.end(), [&](const auto& s) {
-      bool idle_too_long =
-          settings_.idle_timeout > 0 &&
-          std::chrono::duration<double>(now - s->last_used).count() > settings_.idle_timeout;
-      return !(idle_too_long || expired(*s, now));
-    });
-    for (auto it = keep; it != idle_.end(); ++it) {
-      doomed.push_back(std::move(*it));
-      free_slot_locked();
+    close_expired_locked(now, doomed);
+    // reserve_pool_size: a client queued for reserve_pool_timeout gets an extra server.
+    if (!waiters_.empty() && settings_.reserve_pool_size > 0 &&
+        settings_.reserve_pool_timeout > 0 && login_ == 0 &&
+        duration<double>(now - waiters_.front()->since).count() >= settings_.reserve_pool_timeout &&
+        try_reserve_slot_locked(true)) {
+      ++login_;
+      ++launches;
+      from_reserve = true;
     }
-    idle_.erase(keep, idle_.end());
+    // min_pool_size: kept open for pools with clients (or a forced user), one login at a time,
+    // and not while logins keep failing (server_login_retry).
+    int total = active_ + login_ + static_cast<int>(idle_.size());
+    int min = settings_.min_pool_size;
+    if (settings_.pool_size > 0) min = std::min(min, settings_.pool_size);
+    bool retry_wait = login_failed_at_ &&
+                      duration<double>(now - *login_failed_at_).count() < settings_.login_retry;
+    if (min > 0 && total < min && login_ == 0 && !retry_wait &&
+        (clients_.load(std::memory_order_relaxed) > 0 || settings_.forced_user) &&
+        try_reserve_slot_locked()) {
+      ++login_;
+      ++launches;
+    }
   }
   for (auto& s : doomed) {
     spdlog::debug("closing idle server {} (server_idle_timeout/server_lifetime)",
                   s->address.display());
   }
+  if (from_reserve)
+    spdlog::info("{}/{}: taking connection from reserve_pool", settings_.database, settings_.user);
+  for (int i = 0; i < launches; ++i) start_login(ex);
 }
 
 }  // namespace sluice

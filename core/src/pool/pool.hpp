@@ -2,6 +2,7 @@
 // shard can be served by a server connection released by a client on another (one logical pool).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <memory>
@@ -20,6 +21,7 @@ class ConnectionBudget;
 struct AcquireResult {
   std::unique_ptr<ServerConnection> server;  // null on error
   ServerError error;
+  bool timed_out = false;  // the wait_timeout passed (error is "query_wait_timeout")
 };
 
 struct PoolCounters {
@@ -51,13 +53,23 @@ class Pool : public std::enable_shared_from_this<Pool> {
   std::optional<ParamList> welcome() const;
 
   PoolCounters counters() const;
-  // Closes idle servers past server_idle_timeout or server_lifetime. Thread-safe.
-  void close_expired(std::chrono::steady_clock::time_point now);
+  // Janitor pass (three times a second): closes idle servers past server_idle_timeout or
+  // server_lifetime, opens reserve servers for clients queued reserve_pool_timeout or more, and
+  // keeps min_pool_size servers open. New logins run on `ex`. Thread-safe.
+  void maintain(std::chrono::steady_clock::time_point now, const asio::any_io_executor& ex);
+
+  // Logged-in clients of this pool (min_pool_size applies only to pools with clients).
+  void add_client() { clients_.fetch_add(1, std::memory_order_relaxed); }
+  void remove_client() { clients_.fetch_sub(1, std::memory_order_relaxed); }
+  int clients() const { return clients_.load(std::memory_order_relaxed); }
 
   struct Waiter;
 
  private:
-  bool try_reserve_slot_locked();
+  // A slot for a new server within pool_size (+ reserve_pool_size when `reserve`) and budgets.
+  bool try_reserve_slot_locked(bool reserve = false);
+  void close_expired_locked(std::chrono::steady_clock::time_point now,
+                            std::vector<std::unique_ptr<ServerConnection>>& doomed);
   void free_slot_locked();
   void deliver_locked(std::unique_ptr<ServerConnection> server);
   void start_login(const asio::any_io_executor& ex);
@@ -68,11 +80,16 @@ class Pool : public std::enable_shared_from_this<Pool> {
   std::shared_ptr<ConnectionBudget> db_budget_;
   std::shared_ptr<ConnectionBudget> user_budget_;
   mutable std::mutex mu_;
-  std::vector<std::unique_ptr<ServerConnection>> idle_;  // LIFO: back is the most recent
+  // Back is the most recently released: taken from the back (LIFO) or front (round robin).
+  std::deque<std::unique_ptr<ServerConnection>> idle_;
   std::deque<std::shared_ptr<Waiter>> waiters_;
   int active_ = 0;
   int login_ = 0;
   std::optional<ParamList> welcome_;
+  std::atomic<int> clients_{0};
+  // server_login_retry: the last failed login, until a login succeeds.
+  std::optional<std::chrono::steady_clock::time_point> login_failed_at_;
+  ServerError login_error_;
 };
 
 }  // namespace sluice

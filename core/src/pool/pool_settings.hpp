@@ -5,6 +5,7 @@
 #include <string>
 
 #include "pool/server_connection.hpp"
+#include "server/tcp_options.hpp"
 #include "sluice/abi.h"
 
 namespace sluice {
@@ -19,11 +20,18 @@ struct PoolSettings {
   std::string dbname;        // server-side database name
   ParamList startup_params;  // extra startup parameters from [databases]
   std::string connect_query;
-  int pool_size = 20;           // 0 = unlimited
+  int pool_size = 20;               // 0 = unlimited
+  int min_pool_size = 0;            // kept open while the pool has clients (or a forced user)
+  int reserve_pool_size = 0;        // extra servers for clients queued reserve_pool_timeout or more
+  double reserve_pool_timeout = 5;  // 0 disables the reserve
+  bool forced_user = false;         // the [databases] entry names the server user
+  bool round_robin = false;         // server_round_robin: FIFO reuse of idle servers, else LIFO
+  double login_retry = 15;  // server_login_retry: after a failed login, fail clients fast this long
   double connect_timeout = 15;  // server_connect_timeout, seconds
   double idle_timeout = 600;    // server_idle_timeout, 0 disables
   double lifetime = 3600;       // server_lifetime, 0 = use once
   uint32_t max_packet_size = 0x7fffffff;
+  TcpOptions tcp;
   std::string pool_mode_name;  // "session", "transaction", ...
   const sluice_pool_mode_vtable* pool_mode = nullptr;
 };

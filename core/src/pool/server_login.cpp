@@ -13,6 +13,7 @@
 #include "protocol/frontend_messages.hpp"
 #include "protocol/message_parsers.hpp"
 #include "server/message_io.hpp"
+#include "server/tcp_options.hpp"
 
 namespace sluice {
 
@@ -170,9 +171,7 @@ Awaitable<void> connect_server(Socket& sock, const PoolSettings& s, ServerAddres
     co_await sock.async_connect(entry.endpoint(), asio::redirect_error(asio::use_awaitable, ec));
     if (*timed_out) throw std::runtime_error("timed out");
     if (!ec) {
-      int one = 1;
-      ::setsockopt(sock.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-      ::setsockopt(sock.native_handle(), SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+      apply_tcp_options(sock.native_handle(), s.tcp);
       address->family = entry.endpoint().address().is_v6() ? AF_INET6 : AF_INET;
       address->host = entry.endpoint().address().to_string();
       address->port = s.port;

@@ -25,6 +25,7 @@
 #include "server/listener.hpp"
 #include "server/logging.hpp"
 #include "server/shard.hpp"
+#include "server/tcp_options.hpp"
 #include "session/cancel_registry.hpp"
 #include "session/client_session.hpp"
 
@@ -213,6 +214,7 @@ void Daemon::dispatch(AcceptedConnection c) {
       ::close(c.fd);
       return;
     }
+    if (c.family != AF_UNIX) apply_tcp_options(sock.native_handle(), ctx_->runtime()->tcp);
     auto session = std::make_shared<ClientSession>(
         shard, *ctx_, std::move(sock), ClientOrigin{c.addr, c.port, c.family == AF_UNIX});
     ClientSession::start(session);
@@ -266,7 +268,15 @@ void Daemon::start_shutdown(bool immediate) {
 
 void Daemon::janitor_tick() {
   auto now = Clock::now();
-  for (auto& pool : pools_.all()) pool->close_expired(now);
+  for (auto& pool : pools_.all()) pool->maintain(now, control_.get_executor());
+  // Client timeouts: each shard visits its own sessions on its own thread.
+  auto runtime = ctx_->runtime();
+  for (auto& shard : shards_) {
+    asio::post(shard->io(), [runtime, sh = shard.get()] {
+      JanitorTick tick{Clock::now(), runtime.get()};
+      sh->sessions().for_each([&](ShardMember& m) { m.on_janitor(tick); });
+    });
+  }
   if (shutting_down_ && ctx_->client_count.load() == 0) {
     start_shutdown(true);
     return;

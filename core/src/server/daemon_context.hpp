@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -9,6 +10,8 @@
 
 #include "config/config.hpp"
 #include "config/userlist.hpp"
+#include "server/tcp_options.hpp"
+#include "session/client_counters.hpp"
 
 namespace sluice {
 namespace plugin {
@@ -16,6 +19,16 @@ class Registry;
 }
 class PoolManager;
 class CancelRegistry;
+
+// Client timeouts in seconds (0 = off), global or with a [users] line's overrides applied.
+struct SessionTimeouts {
+  double query_timeout = 0;             // "query_timeout": a request runs (or waits) too long
+  double query_wait_timeout = 120;      // "query_wait_timeout": queued for a server too long
+  double query_wait_notify = 5;         // NOTICE to a client queued this long (once per wait)
+  double client_idle_timeout = 0;       // "client_idle_timeout": no server, no request
+  double idle_transaction_timeout = 0;  // "idle transaction timeout": idle in a transaction
+  double transaction_timeout = 0;       // "transaction timeout": a transaction lasts too long
+};
 
 // An immutable view of configuration, auth file and plugin set. Replaced as a whole on RELOAD;
 // sessions take a copy of the pointer at login and keep it.
@@ -25,6 +38,21 @@ struct RuntimeConfig {
   std::shared_ptr<const plugin::Registry> plugins;
   // Parameters kept per client and applied to whichever server it gets (PgBouncer's varcache).
   std::vector<std::string> tracked_params;
+
+  // Values the data path reads at every link, derived once instead of looked up by name.
+  SessionTimeouts timeouts;
+  std::map<std::string, SessionTimeouts, std::less<>> user_timeouts;  // users with overrides
+  std::string server_check_query;  // "" = no check; ";" = the empty query ("<empty>")
+  double server_check_delay = 30;
+  std::string server_reset_query;
+  bool server_reset_query_always = false;
+  TcpOptions tcp;  // tcp_keepalive & co, for client and server sockets
+
+  const SessionTimeouts& timeouts_for(std::string_view user) const {
+    if (user_timeouts.empty()) return timeouts;
+    auto it = user_timeouts.find(user);
+    return it == user_timeouts.end() ? timeouts : it->second;
+  }
 };
 
 // Refuses configurations this build cannot honour rather than failing every login later (or, for
@@ -58,6 +86,8 @@ class DaemonContext {
   std::atomic<int> client_count{0};  // logged-in and logging-in clients (max_client_conn)
   std::atomic<uint64_t> next_id{1};  // connection ids for logs
   std::atomic<bool> shutting_down{false};
+  ClientCounters db_clients;    // per [databases] name (max_db_client_connections)
+  ClientCounters user_clients;  // per login user (max_user_client_connections)
 
  private:
   mutable std::mutex mu_;

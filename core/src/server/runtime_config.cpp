@@ -31,6 +31,22 @@ void check_pool_mode(const RuntimeConfig& rt, const std::string& mode, const std
                              " is not available: no loaded plugin provides it");
 }
 
+SessionTimeouts global_timeouts(const config::Config& cfg) {
+  SessionTimeouts t;
+  t.query_timeout = cfg.seconds("query_timeout");
+  t.query_wait_timeout = cfg.seconds("query_wait_timeout");
+  t.query_wait_notify = cfg.seconds("query_wait_notify");
+  t.client_idle_timeout = cfg.seconds("client_idle_timeout");
+  t.idle_transaction_timeout = cfg.seconds("idle_transaction_timeout");
+  t.transaction_timeout = cfg.seconds("transaction_timeout");
+  return t;
+}
+
+// A [users] value of -1 means "not set": the global one applies.
+void override_with(double& target, double user_value) {
+  if (user_value >= 0) target = user_value;
+}
+
 }  // namespace
 
 void check_supported(const RuntimeConfig& rt) {
@@ -70,6 +86,26 @@ std::shared_ptr<const RuntimeConfig> make_runtime(std::shared_ptr<const config::
                                                   std::shared_ptr<const plugin::Registry> plugins) {
   auto rt = std::make_shared<RuntimeConfig>();
   rt->tracked_params = tracked_parameter_names(*config);
+  rt->timeouts = global_timeouts(*config);
+  for (const auto& [name, user] : config->users()) {
+    if (user.query_timeout < 0 && user.idle_transaction_timeout < 0 &&
+        user.transaction_timeout < 0 && user.client_idle_timeout < 0)
+      continue;
+    SessionTimeouts t = rt->timeouts;
+    override_with(t.query_timeout, user.query_timeout);
+    override_with(t.idle_transaction_timeout, user.idle_transaction_timeout);
+    override_with(t.transaction_timeout, user.transaction_timeout);
+    override_with(t.client_idle_timeout, user.client_idle_timeout);
+    rt->user_timeouts.emplace(name, t);
+  }
+  std::string check = config->str("server_check_query");
+  rt->server_check_query = check == "<empty>" ? std::string(";")
+                           : check.empty()    ? std::string()
+                                              : check + ";";
+  rt->server_check_delay = config->seconds("server_check_delay");
+  rt->server_reset_query = config->str("server_reset_query");
+  rt->server_reset_query_always = config->boolean("server_reset_query_always");
+  rt->tcp = tcp_options_from(*config);
   rt->config = std::move(config);
   rt->userlist = std::move(userlist);
   rt->plugins = std::move(plugins);

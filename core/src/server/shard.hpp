@@ -6,6 +6,7 @@
 
 #include "server/asio.hpp"
 #include "server/buffer_pool.hpp"
+#include "server/session_list.hpp"
 
 namespace sluice {
 
@@ -18,6 +19,8 @@ class Shard {
   unsigned index() const { return index_; }
   asio::io_context& io() { return io_; }
   BufferPool& buffers() { return buffers_; }
+  // Sessions on this shard; touched only from the shard's thread.
+  SessionList& sessions() { return sessions_; }
 
   void start();
   // Lets the loop finish once no work is left, or stops it at once when `force`.
@@ -26,9 +29,12 @@ class Shard {
 
  private:
   unsigned index_;
+  // Declared before io_: sessions destroyed with io_'s pending handlers unlink themselves and
+  // give their buffers back.
+  SessionList sessions_;
+  BufferPool buffers_;
   asio::io_context io_{1};
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard_;
-  BufferPool buffers_;
   std::thread thread_;
 };
 

@@ -218,6 +218,26 @@ Awaitable<bool> ClientSession::route_and_welcome() {
     co_return false;
   }
 
+  // Client limits per database and per login user (1.24), checked after authentication.
+  const config::UserEntry* user_entry = nullptr;
+  if (auto ue = cfg.users().find(user_); ue != cfg.users().end()) user_entry = &ue->second;
+  int max_db_clients = entry->max_db_client_connections >= 0
+                           ? entry->max_db_client_connections
+                           : static_cast<int>(cfg.integer("max_db_client_connections"));
+  if (!ctx_.db_clients.try_take(database_, max_db_clients)) {
+    co_await send_fatal("08P01", "client connections exceeded (max_db_client_connections)");
+    co_return false;
+  }
+  db_counted_ = true;
+  int max_user_clients = user_entry && user_entry->max_user_client_connections >= 0
+                             ? user_entry->max_user_client_connections
+                             : static_cast<int>(cfg.integer("max_user_client_connections"));
+  if (!ctx_.user_clients.try_take(user_, max_user_clients)) {
+    co_await send_fatal("08P01", "client connections exceeded (max_user_client_connections)");
+    co_return false;
+  }
+  user_counted_ = true;
+
   PoolSettings s;
   s.database = entry->name;
   s.user = entry->user.empty() ? user_ : entry->user;
@@ -232,11 +252,20 @@ Awaitable<bool> ClientSession::route_and_welcome() {
   s.dbname = entry->dbname.empty() ? entry->name : entry->dbname;
   for (const auto& p : entry->startup_params) s.startup_params.push_back(p);
   s.connect_query = entry->connect_query;
-  const config::UserEntry* user_entry = nullptr;
-  if (auto ue = cfg.users().find(user_); ue != cfg.users().end()) user_entry = &ue->second;
   s.pool_size = static_cast<int>(cfg.integer("default_pool_size"));
   if (entry->pool_size >= 0) s.pool_size = entry->pool_size;
   if (user_entry && user_entry->pool_size >= 0) s.pool_size = user_entry->pool_size;
+  s.min_pool_size = entry->min_pool_size >= 0 ? entry->min_pool_size
+                                              : static_cast<int>(cfg.integer("min_pool_size"));
+  s.reserve_pool_size = static_cast<int>(cfg.integer("reserve_pool_size"));
+  if (entry->reserve_pool_size >= 0) s.reserve_pool_size = entry->reserve_pool_size;
+  if (user_entry && user_entry->reserve_pool_size >= 0)
+    s.reserve_pool_size = user_entry->reserve_pool_size;
+  s.reserve_pool_timeout = cfg.seconds("reserve_pool_timeout");
+  s.forced_user = !entry->user.empty();
+  s.round_robin = cfg.boolean("server_round_robin");
+  s.login_retry = cfg.seconds("server_login_retry");
+  s.tcp = runtime_->tcp;
   s.connect_timeout = cfg.seconds("server_connect_timeout");
   s.idle_timeout = cfg.seconds("server_idle_timeout");
   s.lifetime =
@@ -257,6 +286,7 @@ Awaitable<bool> ClientSession::route_and_welcome() {
   if (user_entry && user_entry->max_user_connections >= 0)
     max_user = user_entry->max_user_connections;
   pool_ = ctx_.pools().find_or_create(s, max_db, max_user);
+  pool_->add_client();
 
   // The welcome (server ParameterStatus values) comes from the pool's first server login, so the
   // first client of a pool waits for one server connection.
@@ -264,7 +294,10 @@ Awaitable<bool> ClientSession::route_and_welcome() {
   if (!welcome) {
     AcquireResult r = co_await pool_->acquire(cfg.seconds("query_wait_timeout"));
     if (!r.server) {
-      co_await send_fatal(r.error.sqlstate.empty() ? "08P01" : r.error.sqlstate, r.error.message);
+      // No conditional std::string temporary inside co_await: g++ 12 destroys it twice.
+      std::string_view code =
+          r.error.sqlstate.empty() ? std::string_view("08P01") : r.error.sqlstate;
+      co_await send_fatal(code, r.error.message);
       co_return false;
     }
     pool_->release(std::move(r.server));

@@ -45,11 +45,17 @@ ClientSession::ClientSession(Shard& shard, DaemonContext& ctx, Socket socket, Cl
       id_(ctx.next_id++),
       connected_at_(Clock::now()),
       runtime_(ctx.runtime()),
-      client_scanner_("X", kDefaultMaxPacket) {}
+      client_scanner_("X", kDefaultMaxPacket) {
+  shard_.sessions().add(this);
+}
 
 ClientSession::~ClientSession() {
+  shard_.sessions().remove(this);
   if (cancel_pid_ || cancel_key_) ctx_.cancels().remove(cancel_pid_, cancel_key_);
   if (counted_) --ctx_.client_count;
+  if (db_counted_) ctx_.db_clients.give_back(database_);
+  if (user_counted_) ctx_.user_clients.give_back(user_);
+  if (pool_) pool_->remove_client();
 }
 
 std::string ClientSession::prefix() const {
@@ -96,6 +102,11 @@ Awaitable<void> ClientSession::run(std::shared_ptr<ClientSession> self) {
       co_await self->client_loop();
     } catch (const std::exception& e) {
       spdlog::warn("{}session error: {}", self->prefix(), e.what());
+    }
+    // A timeout ended the session: both loops are done, so the FATAL cannot interleave.
+    if (self->fatal_pending_) {
+      co_await self->send_fatal("08P01", self->close_reason_);
+      self->client_.shutdown(asio::socket_base::shutdown_both, ec);
     }
   }
   if (self->runtime_->config->boolean("log_disconnections") && !self->user_.empty()) {
@@ -146,11 +157,26 @@ std::string ClientSession::tracked_param_sets() const {
 
 // Takes a server from the pool and makes it look like this client's: tracked parameters are set.
 Awaitable<bool> ClientSession::link_server() {
-  const config::Config& cfg = *runtime_->config;
+  const SessionTimeouts& t = runtime_->timeouts_for(user_);
+  // query_timeout also bounds the wait for a server (PgBouncer applies it to queued clients).
+  double wait = t.query_wait_timeout;
+  bool wait_is_query_timeout = false;
+  if (t.query_timeout > 0 && (wait <= 0 || t.query_timeout < wait)) {
+    wait = t.query_timeout;
+    wait_is_query_timeout = true;
+  }
   for (int attempt = 0; attempt < 3; ++attempt) {
-    AcquireResult r = co_await pool_->acquire(cfg.seconds("query_wait_timeout"));
+    if (client_gone_) co_return false;
+    waiting_since_ = Clock::now();
+    wait_notified_ = false;
+    AcquireResult r = co_await pool_->acquire(wait);
+    waiting_since_ = kNever;
     if (!r.server) {
-      co_await send_fatal(r.error.sqlstate.empty() ? "08P01" : r.error.sqlstate, r.error.message);
+      if (r.timed_out && wait_is_query_timeout) r.error.message = "query_timeout";
+      // No conditional std::string temporary inside co_await: g++ 12 destroys it twice.
+      std::string_view code =
+          r.error.sqlstate.empty() ? std::string_view("08P01") : r.error.sqlstate;
+      co_await send_fatal(code, r.error.message);
       co_return false;
     }
     server_ = std::move(r.server);
@@ -164,12 +190,11 @@ Awaitable<bool> ClientSession::link_server() {
     // A server idle for longer than server_check_delay is checked before use (PgBouncer's
     // server_check_query; "<empty>" means an empty query).
     std::string sql;
-    double idle_for = std::chrono::duration<double>(Clock::now() - server_->last_used).count();
-    std::string check = cfg.str("server_check_query");
-    if (!check.empty() && idle_for >= cfg.seconds("server_check_delay"))
-      sql = check == "<empty>" ? ";" : check + ";";
-    std::string sets = tracked_param_sets();
-    sql += sets;
+    if (!runtime_->server_check_query.empty()) {
+      double idle_for = std::chrono::duration<double>(Clock::now() - server_->last_used).count();
+      if (idle_for >= runtime_->server_check_delay) sql = runtime_->server_check_query;
+    }
+    sql += tracked_param_sets();
     if (sql.empty()) co_return true;
     try {
       QueryOutcome q = co_await run_server_query(*server_sock_, sql, server_->params,
@@ -179,7 +204,8 @@ Awaitable<bool> ClientSession::link_server() {
       server_->fd = server_sock_->release();
       server_sock_.reset();
       pool_->discard(std::move(server_));
-      co_await send_fatal(q.error ? q.error->sqlstate : "08P01", "invalid server parameter");
+      std::string_view code = q.error ? std::string_view(q.error->sqlstate) : "08P01";
+      co_await send_fatal(code, "invalid server parameter");
       co_return false;
     } catch (const std::exception& e) {
       // The server went away while idle in the pool: try another one.
@@ -196,6 +222,8 @@ Awaitable<void> ClientSession::client_loop() {
   auto self = shared_from_this();
   const uint32_t max_packet = static_cast<uint32_t>(runtime_->config->integer("max_packet_size"));
   client_scanner_ = protocol::StreamScanner("X", max_packet);
+  relaying_ = true;
+  last_active_ = Clock::now();
   for (;;) {
     boost::system::error_code ec;
     // Idle clients wait for readability without holding a buffer (DESIGN.md §9).
@@ -206,6 +234,8 @@ Awaitable<void> ClientSession::client_loop() {
     size_t n = client_.read_some(asio::buffer(buf.data(), buf.size()), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
     if (ec) break;  // EOF or reset: the client went away
+    const Clock::time_point now = Clock::now();
+    last_active_ = now;
     bool terminate = false;
     size_t forward = n;
     bool ok = client_scanner_.scan(
@@ -215,7 +245,11 @@ Awaitable<void> ClientSession::client_loop() {
           return protocol::ScanAction::Stop;
         },
         [&](char type, uint32_t) {
-          if (type == 'Q' || type == 'S' || type == 'F') ++outstanding_;
+          if (type != 'Q' && type != 'S' && type != 'F') return;
+          if (outstanding_++ == 0) {
+            request_started_ = now;
+            if (tx_status_ == 'I') xact_started_ = now;  // an implicit or a new transaction
+          }
         });
     if (!ok) {
       co_await send_fatal("08P01", "invalid packet: " + client_scanner_.error());
@@ -240,12 +274,13 @@ Awaitable<void> ClientSession::client_loop() {
           close_client(close_reason_);
           break;
         }
-        // The client may have given up while queued for a server: then its request must not run.
-        if (client_hung_up()) {
+        // The client may have given up (or timed out) while queued for a server: then its
+        // request must not run.
+        if (client_gone_ || client_hung_up()) {
           server_->fd = server_sock_->release(ec);
           server_sock_.reset();
           pool_->release(std::move(server_));
-          close_client("client disconnected while waiting for a server");
+          if (!client_gone_) close_client("client disconnected while waiting for a server");
           break;
         }
         server_scanner_.emplace("ZS", pool_->settings().max_packet_size);
@@ -305,6 +340,7 @@ Awaitable<void> ClientSession::server_loop(std::shared_ptr<ClientSession> self) 
     }
     sluice_pool_decision decision{sizeof(sluice_pool_decision), SLUICE_POOL_KEEP, nullptr};
     bool ready_at_end = false;
+    Clock::time_point now{};  // read at the first ReadyForQuery of this chunk
     bool ok = self->server_scanner_->scan(
         span_of(buf.data(), n),
         [&](char type, std::span<const uint8_t> body) {
@@ -320,6 +356,10 @@ Awaitable<void> ClientSession::server_loop(std::shared_ptr<ClientSession> self) 
           auto st = protocol::parse_ready_for_query(body);
           self->tx_status_ = st ? *st : 'E';
           if (self->outstanding_ > 0) --self->outstanding_;
+          if (now == Clock::time_point{}) now = Clock::now();
+          self->ready_at_ = now;
+          self->request_started_ = self->outstanding_ > 0 ? now : kNever;
+          if (self->tx_status_ == 'I') self->xact_started_ = kNever;
           sluice_ready_event ev{sizeof(sluice_ready_event), self->tx_status_, self->outstanding_,
                                 0};
           decision = {sizeof(sluice_pool_decision), SLUICE_POOL_KEEP, nullptr};
@@ -383,15 +423,14 @@ Awaitable<void> ClientSession::finish_server(bool reusable) {
     co_await wakeup_->async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
   finish_waiting_ = false;
-  const config::Config& cfg = *runtime_->config;
   bool idle = tx_status_ == 'I' && outstanding_ == 0 && client_scanner_.at_boundary() &&
               server_scanner_->at_boundary() && !server_->close_needed;
   if (reusable && idle) {
     const auto* mode = pool_->settings().pool_mode;
     // Session-like modes reset at every release; others only with server_reset_query_always.
-    bool reset = (mode->flags & SLUICE_POOL_FLAG_RESET_ON_RELEASE) ||
-                 cfg.boolean("server_reset_query_always");
-    std::string reset_query = cfg.str("server_reset_query");
+    bool reset =
+        (mode->flags & SLUICE_POOL_FLAG_RESET_ON_RELEASE) || runtime_->server_reset_query_always;
+    const std::string& reset_query = runtime_->server_reset_query;
     if (reset && !reset_query.empty()) {
       try {
         QueryOutcome q = co_await run_server_query(*server_sock_, reset_query, server_->params,
@@ -417,6 +456,7 @@ Awaitable<void> ClientSession::finish_server(bool reusable) {
   }
   outstanding_ = 0;
   tx_status_ = 'I';
+  request_started_ = xact_started_ = kNever;
   unlinking_ = false;
   server_scanner_.reset();  // back to nullopt: idle sessions hold no server-side state
 }

@@ -13,6 +13,7 @@
 #include "protocol/stream_scanner.hpp"
 #include "server/asio.hpp"
 #include "server/daemon_context.hpp"
+#include "server/session_list.hpp"
 #include "sluice/abi.h"
 
 namespace sluice {
@@ -25,7 +26,7 @@ struct ClientOrigin {
   bool is_unix = false;
 };
 
-class ClientSession : public std::enable_shared_from_this<ClientSession> {
+class ClientSession : public std::enable_shared_from_this<ClientSession>, public ShardMember {
  public:
   ClientSession(Shard& shard, DaemonContext& ctx, Socket socket, ClientOrigin origin);
   ~ClientSession();
@@ -34,6 +35,8 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   static void start(const std::shared_ptr<ClientSession>& self);
   // Forwards a cancel to the linked server, if any. Thread-safe (posts to the shard).
   void request_cancel();
+  // Timeouts of a logged-in client (client_timeouts.cpp); runs on the session's shard.
+  void on_janitor(const JanitorTick& tick) override;
 
  private:
   static Awaitable<void> run(std::shared_ptr<ClientSession> self);
@@ -56,6 +59,10 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   // The tracked parameter spelled as we track it, for any spelling of `name`; nullptr if untracked.
   const std::string* tracked_name(std::string_view name) const;
   void close_client(const std::string& reason);
+  // Ends the session from outside its coroutines (a timeout): both loops stop, the server is
+  // closed unless idle, then the client gets FATAL `reason`.
+  void kill(const std::string& reason);
+  void send_wait_notice();
   std::string prefix() const;
 
   Shard& shard_;
@@ -68,7 +75,9 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
 
   // Login results.
   std::string user_, database_;
-  bool counted_ = false;  // counted in ctx_.client_count
+  bool counted_ = false;       // counted in ctx_.client_count
+  bool db_counted_ = false;    // counted in ctx_.db_clients under database_
+  bool user_counted_ = false;  // counted in ctx_.user_clients under user_
   uint32_t cancel_pid_ = 0, cancel_key_ = 0;
   std::shared_ptr<Pool> pool_;
   ParamList client_params_;  // tracked parameters as the client should see them
@@ -89,6 +98,16 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   // write to end, or the ending client loop for the server loop to finish. The two waits never
   // overlap, and each re-checks its condition. Created at the first link.
   std::optional<asio::steady_timer> wakeup_;
+  // Timestamps the janitor reads (client_timeouts.cpp). kNever = not running.
+  static constexpr std::chrono::steady_clock::time_point kNever{};
+  std::chrono::steady_clock::time_point last_active_{};      // last bytes from the client
+  std::chrono::steady_clock::time_point request_started_{};  // first outstanding request
+  std::chrono::steady_clock::time_point xact_started_{};     // transaction (or query) start
+  std::chrono::steady_clock::time_point ready_at_{};         // last ReadyForQuery
+  std::chrono::steady_clock::time_point waiting_since_{};    // queued for a server
+  bool relaying_ = false;                                    // logged in, in client_loop
+  bool wait_notified_ = false;                               // query_wait_notify sent for this wait
+  bool fatal_pending_ = false;  // kill(): send FATAL close_reason_ once the loops are done
   bool client_gone_ = false;
   bool server_broken_ = false;
   std::string close_reason_;

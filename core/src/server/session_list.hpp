@@ -1,0 +1,70 @@
+// The client sessions living on one shard, as an intrusive list: the shard's janitor visits them
+// (timeouts) without any allocation or lock, since every member is touched only by its shard's
+// thread.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+
+namespace sluice {
+
+struct RuntimeConfig;
+
+// What one janitor pass hands every session: the time and the current configuration.
+struct JanitorTick {
+  std::chrono::steady_clock::time_point now;
+  const RuntimeConfig* runtime = nullptr;
+};
+
+class ShardMember {
+ public:
+  // Checks the member's timeouts; may start closing it but must not destroy it synchronously.
+  virtual void on_janitor(const JanitorTick& tick) = 0;
+  virtual ~ShardMember() = default;
+
+ protected:
+  ShardMember() = default;
+  ShardMember(const ShardMember&) = delete;
+  ShardMember& operator=(const ShardMember&) = delete;
+
+ private:
+  friend class SessionList;
+  ShardMember* prev_ = nullptr;
+  ShardMember* next_ = nullptr;
+};
+
+class SessionList {
+ public:
+  void add(ShardMember* m) {
+    m->prev_ = nullptr;
+    m->next_ = head_;
+    if (head_) head_->prev_ = m;
+    head_ = m;
+    ++size_;
+  }
+  void remove(ShardMember* m) {
+    if (m->prev_) {
+      m->prev_->next_ = m->next_;
+    } else if (head_ == m) {
+      head_ = m->next_;
+    }
+    if (m->next_) m->next_->prev_ = m->prev_;
+    m->prev_ = m->next_ = nullptr;
+    --size_;
+  }
+  template <typename F>
+  void for_each(F&& f) {
+    for (ShardMember* m = head_; m;) {
+      ShardMember* next = m->next_;  // f may unlink nothing, but stay safe if it does
+      f(*m);
+      m = next;
+    }
+  }
+  size_t size() const { return size_; }
+
+ private:
+  ShardMember* head_ = nullptr;
+  size_t size_ = 0;
+};
+
+}  // namespace sluice

@@ -1,0 +1,85 @@
+// Client-side timeouts, checked by the shard's janitor three times a second (as PgBouncer's
+// janitor does): client_idle_timeout, query_timeout, idle_transaction_timeout,
+// transaction_timeout, and the query_wait_notify NOTICE. The data path only stamps times.
+#include <spdlog/spdlog.h>
+
+#include "protocol/backend_messages.hpp"
+#include "session/client_session.hpp"
+
+namespace sluice {
+
+namespace {
+double seconds_since(std::chrono::steady_clock::time_point since,
+                     std::chrono::steady_clock::time_point now) {
+  return std::chrono::duration<double>(now - since).count();
+}
+}  // namespace
+
+void ClientSession::on_janitor(const JanitorTick& tick) {
+  if (!relaying_ || client_gone_) return;
+  const SessionTimeouts& t = tick.runtime->timeouts_for(user_);
+  if (waiting_since_ != kNever) {
+    // Queued for a server: link_server's own deadline enforces query_wait_timeout/query_timeout.
+    if (t.query_wait_notify > 0 && !wait_notified_ &&
+        seconds_since(waiting_since_, tick.now) >= t.query_wait_notify) {
+      wait_notified_ = true;
+      send_wait_notice();
+    }
+    return;
+  }
+  if (!server_) {
+    if (t.client_idle_timeout > 0 && outstanding_ == 0 &&
+        seconds_since(last_active_, tick.now) > t.client_idle_timeout)
+      kill("client_idle_timeout");
+    return;
+  }
+  if (outstanding_ > 0) {
+    if (t.query_timeout > 0 && request_started_ != kNever &&
+        seconds_since(request_started_, tick.now) > t.query_timeout) {
+      kill("query_timeout");
+      return;
+    }
+  } else if (tx_status_ != 'I') {
+    if (t.idle_transaction_timeout > 0 &&
+        seconds_since(ready_at_, tick.now) > t.idle_transaction_timeout) {
+      kill("idle transaction timeout");
+      return;
+    }
+  }
+  if (t.transaction_timeout > 0 && xact_started_ != kNever &&
+      seconds_since(xact_started_, tick.now) > t.transaction_timeout)
+    kill("transaction timeout");
+}
+
+void ClientSession::kill(const std::string& reason) {
+  if (client_gone_) return;
+  close_reason_ = reason;
+  fatal_pending_ = true;
+  client_gone_ = true;
+  // Both loops wake up, see client_gone_ and stop; a server that is not idle is closed (never
+  // returned with a query or transaction in progress).
+  boost::system::error_code ec;
+  client_.cancel(ec);
+  if (server_sock_) server_sock_->cancel(ec);
+}
+
+// Nothing else writes to the client while it is queued, and the NOTICE is small: a non-blocking
+// write takes all of it, or the client is not reading and is closed.
+void ClientSession::send_wait_notice() {
+  std::string out;
+  protocol::append_notice(out, "00000",
+                          "No server connection available in postgres backend, client being "
+                          "queued");
+  boost::system::error_code ec;
+  size_t n = client_.write_some(asio::buffer(out), ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) {
+    n = 0;
+    ec = {};
+  }
+  if (ec || n != out.size()) {
+    spdlog::warn("{}sending queue notice failed", prefix());
+    close_client("client not reading while queued");
+  }
+}
+
+}  // namespace sluice

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Client-side timeouts end the client with PgBouncer's error texts, and a server that was busy or
+# inside a transaction is closed, never handed to the next client: query_timeout (running, and
+# while queued via a [users] override), idle_transaction_timeout, transaction_timeout,
+# client_idle_timeout; query_wait_notify sends its NOTICE to a queued client, which then runs.
+# shellcheck source=tests/integration/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+pg_start
+
+# expect_fatal NAME TEXT OUTPUT: the client ended with FATAL TEXT.
+expect_fatal() {
+  assert_contains "$3" "FATAL:  $2" "$1 ends the client with \"$2\""
+}
+
+# Backends of user app that PostgreSQL still has (the pooler's server connections).
+app_backends() {
+  psql_admin -d app -c "SELECT count(*) FROM pg_stat_activity WHERE usename = 'app' AND backend_type = 'client backend'"
+}
+
+# --- query_timeout: a running query; its server is closed, not reused.
+write_config pool_mode=transaction default_pool_size=1 query_timeout=1
+sluice_start
+out=$(psql_sluice app -c "SELECT 'first=' || pg_backend_pid()" -c 'SELECT pg_sleep(4)' 2>&1) && fail "pg_sleep(4) survived query_timeout=1: $out"
+expect_fatal query_timeout query_timeout "$out"
+first=$(sed -n 's/^first=//p' <<<"$out")
+[[ -n $first ]] || fail "no backend pid in: $out"
+next=$(psql_sluice app -c 'SELECT pg_backend_pid()')
+[[ $next != "$first" ]] || fail "the server of the timed-out query ($first) was handed out again"
+grep -q "closing because: query_timeout" "$SLUICE_LOG" || fail "no 'closing because: query_timeout' in the log"
+
+# --- idle_transaction_timeout and transaction_timeout.
+write_config pool_mode=transaction default_pool_size=2 idle_transaction_timeout=1
+sluice_start
+out=$(psql_sluice app 2>&1 <<'SQL'
+BEGIN;
+SELECT 'in-tx';
+\! sleep 2.5
+SELECT 'after';
+SQL
+) && fail "an idle transaction outlived idle_transaction_timeout=1: $out"
+assert_contains "$out" "in-tx" "the transaction ran until it went idle"
+assert_not_contains "$out" "after" "nothing ran after the timeout"
+expect_fatal idle_transaction_timeout "idle transaction timeout" "$out"
+# A busy transaction is not idle: a 2 s statement inside one is fine.
+assert_eq "$(psql_sluice app -c 'BEGIN' -c 'SELECT pg_sleep(2)' -c "SELECT 'ok'" -c 'COMMIT' | grep -x ok)" "ok" \
+  "a transaction busy for longer than idle_transaction_timeout is not cut"
+
+write_config pool_mode=transaction default_pool_size=2 transaction_timeout=2
+sluice_start
+out=$(psql_sluice app 2>&1 <<'SQL'
+BEGIN;
+SELECT 'step1';
+\! sleep 1.2
+SELECT 'step2';
+\! sleep 1.5
+SELECT 'step3';
+SQL
+) && fail "a transaction outlived transaction_timeout=2: $out"
+assert_contains "$out" "step2" "the transaction ran while younger than the timeout"
+assert_not_contains "$out" "step3" "nothing ran after the timeout"
+expect_fatal transaction_timeout "transaction timeout" "$out"
+assert_eq "$(psql_sluice app -c 'SELECT 1' -c 'SELECT pg_sleep(0.2)' -c "SELECT 'short'" | grep -x short)" "short" \
+  "autocommit statements of a long session are not a long transaction"
+
+# --- client_idle_timeout: an idle client (no server, no request) is closed.
+write_config pool_mode=transaction default_pool_size=2 client_idle_timeout=1
+sluice_start
+out=$(psql_sluice app 2>&1 <<'SQL'
+SELECT 'before';
+\! sleep 2.5
+SELECT 'later';
+SQL
+) && fail "an idle client outlived client_idle_timeout=1: $out"
+assert_contains "$out" "before" "the client worked before going idle"
+expect_fatal client_idle_timeout client_idle_timeout "$out"
+
+# --- query_wait_notify, and query_timeout while queued (a [users] override).
+write_config pool_mode=transaction default_pool_size=1 query_wait_notify=1
+sed -i "/^\[databases\]/a shared = host=127.0.0.1 port=$PG_PORT dbname=app user=app" "$SLUICE_CONFIG"
+printf '\n[users]\nmd5user = query_timeout=1\n' >>"$SLUICE_CONFIG"
+sluice_start
+bg psql_sluice app -d shared -c 'SELECT pg_sleep(3)'
+holder=$BG_PID
+sleep 0.5
+out=$(psql_sluice trustuser -d shared -c "SELECT 'served'" 2>&1) || fail "a queued client failed: $out"
+assert_contains "$out" "NOTICE:  No server connection available in postgres backend, client being queued" \
+  "query_wait_notify=1 tells a client queued for over a second"
+assert_contains "$out" "served" "the queued client ran once the server was free"
+wait "$holder" || fail "the holding client failed"
+bg psql_sluice app -d shared -c 'SELECT pg_sleep(3)'
+holder=$BG_PID
+sleep 0.5
+out=$(psql_sluice md5user -d shared -c "SELECT 'never'" 2>&1) && fail "md5user ran despite query_timeout=1 while queued: $out"
+expect_fatal "query_timeout (queued, [users] override)" query_timeout "$out"
+assert_not_contains "$out" "never" "the timed-out request did not run"
+wait "$holder" || fail "the holding client failed (users without the override keep no query_timeout)"
+assert_lt "$(app_backends)" 2 "the pool of one never grew"
+sluice_alive

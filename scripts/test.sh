@@ -3,10 +3,12 @@
 #   1. scripts/install-deps.sh
 #   2. build/        (RelWithDebInfo): build + ctest --output-on-failure, then scripts/lint.sh
 #   3. build-asan/   (ASan+UBSan):     build + ctest            [skipped by --quick]
-#   4. build-fuzz/   (clang, libFuzzer): every fuzz_* target for FUZZ_SECONDS (default 60) over
+#   4. build-tsan/   (ThreadSanitizer): the daemon and plugins only, then the integration tests that
+#      run several shards and move servers between them (TSAN_TESTS)  [skipped by --quick]
+#   5. build-fuzz/   (clang, libFuzzer): every fuzz_* target for FUZZ_SECONDS (default 60) over
 #      its seeds in tests/fuzz/corpus/ (see below)                 [skipped by --quick]
 # Exits non-zero if any stage fails; the last line is "summary: N passed, N failed[, N skipped]".
-# Options: --quick (stages 1-2 only), --no-deps (skip 1), --stages=normal,lint,asan,fuzz (any subset). Env: CTEST_JOBS (default nproc),
+# Options: --quick (stages 1-2 only), --no-deps (skip 1), --stages=normal,lint,asan,tsan,fuzz (any subset). Env: CTEST_JOBS (default nproc),
 # FUZZ_SECONDS, CTEST_ARGS (extra ctest arguments, e.g. "-L integration"), SLUICE_BUILD_BASE
 # (folder for the build dirs; default: the repository root).
 set -uo pipefail
@@ -16,7 +18,7 @@ cd "$root" || exit 1
 
 quick=0
 deps=1
-stages=normal,lint,asan,fuzz
+stages=normal,lint,asan,tsan,fuzz
 for a in "$@"; do
   case $a in
     --quick) quick=1 ;;
@@ -121,6 +123,7 @@ fi
 
 if ((quick)); then
   stage_result asan skip "--quick"
+  stage_result tsan skip "--quick"
   stage_result fuzz skip "--quick"
 fi
 
@@ -133,7 +136,18 @@ elif build_stage asan --asan "$base/build-asan"; then
       run_ctest asan "$base/build-asan"
 fi
 
-# 3. Fuzz targets (clang + libFuzzer).
+# 3. ThreadSanitizer: the multi-shard integration tests (workers=2 in each) against a TSan daemon.
+# lib.sh fails a test whose daemon log has a "WARNING: ThreadSanitizer" report.
+tsan_tests=${TSAN_TESTS:-one_logical_pool_across_shards|transaction_and_statement_modes|client_timeouts|pool_sizing|server_failures|cancel_request|queued_client_that_leaves_does_not_run}
+if ! want tsan; then
+  ((quick)) || stage_result tsan skip "not in --stages"
+elif SLUICE_BUILD_TARGETS="sluice pool_session pool_transaction pool_statement auth_trust auth_md5" \
+  build_stage tsan --tsan "$base/build-tsan"; then
+  TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=0:second_deadlock_stack=1} \
+    CTEST_ARGS="-L integration -R ($tsan_tests)" run_ctest tsan "$base/build-tsan"
+fi
+
+# 4. Fuzz targets (clang + libFuzzer).
 if ! want fuzz; then
   ((quick)) || stage_result fuzz skip "not in --stages"
 else

@@ -52,16 +52,20 @@ Awaitable<AcquireResult> Pool::acquire(double wait_timeout) {
   bool launch = false;
   {
     std::lock_guard lock(mu_);
-    while (!idle_.empty()) {
-      std::unique_ptr<ServerConnection> s;
+    for (;;) {
+      // The most recent (or, round robin, the oldest) idle server without a cancel in flight.
+      auto usable = [](const auto& c) { return !c->cancel_in_flight(); };
+      std::deque<std::unique_ptr<ServerConnection>>::iterator it;
       if (settings_.round_robin) {
-        s = std::move(idle_.front());
-        idle_.pop_front();
+        it = std::find_if(idle_.begin(), idle_.end(), usable);
       } else {
-        s = std::move(idle_.back());
-        idle_.pop_back();
+        auto rit = std::find_if(idle_.rbegin(), idle_.rend(), usable);
+        it = rit == idle_.rend() ? idle_.end() : std::prev(rit.base());
       }
-      if (expired(*s, Clock::now())) {
+      if (it == idle_.end()) break;
+      std::unique_ptr<ServerConnection> s = std::move(*it);
+      idle_.erase(it);
+      if (expired(*s, Clock::now()) || !s->idle_and_open()) {
         free_slot_locked();
         continue;  // destructor terminates it
       }
@@ -109,7 +113,8 @@ Awaitable<AcquireResult> Pool::acquire(double wait_timeout) {
 }
 
 void Pool::deliver_locked(std::unique_ptr<ServerConnection> server) {
-  if (!waiters_.empty()) {
+  // A server with a cancel in flight waits in the idle list; the janitor hands it out later.
+  if (!waiters_.empty() && !server->cancel_in_flight()) {
     auto w = std::move(waiters_.front());
     waiters_.pop_front();
     ++active_;
@@ -166,6 +171,9 @@ void Pool::on_login_done(std::unique_ptr<ServerConnection> server, const ServerE
     return;
   }
   free_slot_locked();
+  // "the database system is starting up" (57P03) is not a failing login: clients keep waiting and
+  // the janitor tries again (PgBouncer does not forward 57P03 either).
+  if (error.sqlstate == "57P03") return;
   login_failed_at_ = Clock::now();
   login_error_ = error;
   // With no server at all, nobody will release one: fail every queued client with the server's
@@ -230,6 +238,23 @@ void Pool::maintain(Clock::time_point now, const asio::any_io_executor& ex) {
   {
     std::lock_guard lock(mu_);
     close_expired_locked(now, doomed);
+    // Idle servers whose cancel has finished go to clients that queued meanwhile.
+    while (!waiters_.empty()) {
+      auto it = std::find_if(idle_.begin(), idle_.end(),
+                             [](const auto& c) { return !c->cancel_in_flight(); });
+      if (it == idle_.end()) break;
+      std::unique_ptr<ServerConnection> s = std::move(*it);
+      idle_.erase(it);
+      deliver_locked(std::move(s));
+    }
+    bool retry_wait = login_failed_at_ &&
+                      duration<double>(now - *login_failed_at_).count() < settings_.login_retry;
+    // Clients queued with no login under way (a login failed with 57P03, or a server was
+    // discarded while a budget was full): start one.
+    if (!waiters_.empty() && login_ == 0 && !retry_wait && try_reserve_slot_locked()) {
+      ++login_;
+      ++launches;
+    }
     // reserve_pool_size: a client queued for reserve_pool_timeout gets an extra server.
     if (!waiters_.empty() && settings_.reserve_pool_size > 0 &&
         settings_.reserve_pool_timeout > 0 && login_ == 0 &&
@@ -244,8 +269,6 @@ void Pool::maintain(Clock::time_point now, const asio::any_io_executor& ex) {
     int total = active_ + login_ + static_cast<int>(idle_.size());
     int min = settings_.min_pool_size;
     if (settings_.pool_size > 0) min = std::min(min, settings_.pool_size);
-    bool retry_wait = login_failed_at_ &&
-                      duration<double>(now - *login_failed_at_).count() < settings_.login_retry;
     if (min > 0 && total < min && login_ == 0 && !retry_wait &&
         (clients_.load(std::memory_order_relaxed) > 0 || settings_.forced_user) &&
         try_reserve_slot_locked()) {

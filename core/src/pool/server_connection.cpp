@@ -5,6 +5,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
+
 namespace sluice {
 
 std::string ServerAddress::display() const {
@@ -28,6 +30,14 @@ void set_param(ParamList& params, std::string_view name, std::string_view value)
     }
   }
   params.emplace_back(std::string(name), std::string(value));
+}
+
+bool ServerConnection::idle_and_open() const {
+  if (fd < 0) return false;
+  char byte;
+  ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+  return false;  // EOF, or the server spoke unasked (e.g. FATAL "terminating connection")
 }
 
 ServerConnection::~ServerConnection() {

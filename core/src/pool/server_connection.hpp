@@ -3,8 +3,10 @@
 // between uses it belongs to no event loop, which lets any shard pick it up (one logical pool).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -40,6 +42,16 @@ struct ServerConnection {
   std::chrono::steady_clock::time_point last_used{};
   uint64_t id = 0;
   bool close_needed = false;
+  // CancelRequests sent for this backend and not finished yet. A server with one in flight is not
+  // handed to another client (the cancel could hit that client's query). Created by the linked
+  // session at its first cancel; the count is shared with the cancel coroutine.
+  std::shared_ptr<std::atomic<int>> cancels;
+  bool cancel_in_flight() const { return cancels && cancels->load(std::memory_order_acquire) > 0; }
+
+  // An idle server has nothing to say: true when nothing is readable on the descriptor. Idle
+  // servers belong to no event loop, so a server that died while idle (PostgreSQL restarted,
+  // pg_terminate_backend) is found here, with one non-blocking peek, before anyone uses it.
+  bool idle_and_open() const;
 
   // Sends Terminate (best effort, non-blocking) and closes the descriptor.
   void terminate();

@@ -219,10 +219,27 @@ Awaitable<LoginResult> login_server(const PoolSettings& s) {
   co_return result;
 }
 
-Awaitable<void> send_cancel_request(ServerAddress address, uint32_t pid, uint32_t key) {
+Awaitable<void> send_cancel_request(ServerAddress address, uint32_t pid, uint32_t key,
+                                    double timeout, std::shared_ptr<std::atomic<int>> in_flight) {
+  struct Done {
+    std::atomic<int>* n;
+    ~Done() {
+      if (n) n->fetch_sub(1, std::memory_order_acq_rel);
+    }
+  } done{in_flight.get()};
+  auto ex = co_await asio::this_coro::executor;
+  Socket sock(ex);
+  asio::steady_timer deadline(ex);
+  if (timeout > 0) {
+    deadline.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(timeout)));
+    deadline.async_wait([&sock](boost::system::error_code ec) {
+      if (ec) return;
+      boost::system::error_code ignored;
+      sock.close(ignored);  // the pending connect/write/read fails: "timed out" below
+    });
+  }
   try {
-    auto ex = co_await asio::this_coro::executor;
-    Socket sock(ex);
     if (address.family == AF_UNIX) {
       co_await sock.async_connect(asio::local::stream_protocol::endpoint(address.host),
                                   asio::use_awaitable);
@@ -241,6 +258,7 @@ Awaitable<void> send_cancel_request(ServerAddress address, uint32_t pid, uint32_
   } catch (const std::exception& e) {
     spdlog::warn("cancel request to {} failed: {}", address.display(), e.what());
   }
+  deadline.cancel();
 }
 
 }  // namespace sluice

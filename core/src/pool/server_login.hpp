@@ -23,7 +23,9 @@ Awaitable<LoginResult> login_server(const PoolSettings& settings);
 Awaitable<void> connect_server(Socket& sock, const PoolSettings& settings, ServerAddress* address,
                                const bool* timed_out);
 
-// Connects to `address` and sends a CancelRequest for (pid, key). Never throws.
-Awaitable<void> send_cancel_request(ServerAddress address, uint32_t pid, uint32_t key);
+// Connects to `address` and sends a CancelRequest for (pid, key), giving up after `timeout`
+// seconds (cancel_wait_timeout; 0 = no limit). Decrements *in_flight when done. Never throws.
+Awaitable<void> send_cancel_request(ServerAddress address, uint32_t pid, uint32_t key,
+                                    double timeout, std::shared_ptr<std::atomic<int>> in_flight);
 
 }  // namespace sluice

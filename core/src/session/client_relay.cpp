@@ -128,10 +128,14 @@ void ClientSession::close_client(const std::string& reason) {
 void ClientSession::request_cancel() {
   asio::post(client_.get_executor(), [self = shared_from_this()] {
     if (!self->server_) return;  // idle client: nothing to cancel
-    asio::co_spawn(self->client_.get_executor(),
-                   send_cancel_request(self->server_->address, self->server_->backend_pid,
-                                       self->server_->backend_key),
-                   asio::detached);
+    auto& s = *self->server_;
+    if (!s.cancels) s.cancels = std::make_shared<std::atomic<int>>(0);
+    s.cancels->fetch_add(1, std::memory_order_acq_rel);
+    asio::co_spawn(
+        self->client_.get_executor(),
+        send_cancel_request(s.address, s.backend_pid, s.backend_key,
+                            self->runtime_->config->seconds("cancel_wait_timeout"), s.cancels),
+        asio::detached);
   });
 }
 

@@ -25,7 +25,21 @@ Pool::Pool(PoolSettings settings, std::shared_ptr<ConnectionBudget> db_budget,
            std::shared_ptr<ConnectionBudget> user_budget)
     : settings_(std::move(settings)),
       db_budget_(std::move(db_budget)),
-      user_budget_(std::move(user_budget)) {}
+      user_budget_(std::move(user_budget)) {
+  if (settings_.host.find(',') != std::string::npos) {
+    size_t start = 0;
+    for (;;) {
+      size_t comma = settings_.host.find(',', start);
+      std::string h = settings_.host.substr(start, comma - start);
+      while (!h.empty() && h.front() == ' ') h.erase(0, 1);
+      while (!h.empty() && h.back() == ' ') h.pop_back();
+      if (!h.empty()) hosts_.push_back(h);
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    host_down_until_.resize(hosts_.size());
+  }
+}
 
 Pool::~Pool() = default;
 
@@ -141,40 +155,97 @@ void Pool::release(std::unique_ptr<ServerConnection> server) {
 
 void Pool::discard(std::unique_ptr<ServerConnection> server) {
   server.reset();  // terminate outside the lock is fine too; it never blocks
-  std::lock_guard lock(mu_);
-  --active_;
-  free_slot_locked();
-  // A freed slot may let a queued client get a fresh connection.
-  if (!waiters_.empty() && try_reserve_slot_locked()) {
-    ++login_;
-    start_login(waiters_.front()->timer.get_executor());
+  std::optional<asio::any_io_executor> launch_on;
+  {
+    std::lock_guard lock(mu_);
+    --active_;
+    free_slot_locked();
+    // A freed slot may let a queued client get a fresh connection.
+    if (!waiters_.empty() && try_reserve_slot_locked()) {
+      ++login_;
+      launch_on = waiters_.front()->timer.get_executor();
+    }
   }
+  if (launch_on) start_login(*launch_on);
+}
+
+int Pool::pick_host_locked(Clock::time_point now) {
+  const size_t n = hosts_.size();
+  size_t best = next_host_ % n;
+  for (size_t k = 0; k < n; ++k) {
+    size_t i = (next_host_ + k) % n;
+    if (host_down_until_[i] <= now) {
+      best = i;
+      break;
+    }
+    if (host_down_until_[i] < host_down_until_[best]) best = i;  // all down: the soonest back
+  }
+  // round-robin moves on after every login; disable stays on a host until it fails.
+  next_host_ = settings_.balance_hosts ? best + 1 : best;
+  return static_cast<int>(best);
 }
 
 void Pool::start_login(const asio::any_io_executor& ex) {
+  int host = -1;
+  if (!hosts_.empty()) {
+    std::lock_guard lock(mu_);
+    host = pick_host_locked(Clock::now());
+  }
   asio::co_spawn(
       ex,
-      [self = shared_from_this()]() -> Awaitable<void> {
-        LoginResult r = co_await login_server(self->settings_);
-        self->on_login_done(std::move(r.server), r.error);
+      [self = shared_from_this(), host, ex]() -> Awaitable<void> {
+        bool again = false;
+        if (host < 0) {
+          LoginResult r = co_await login_server(self->settings_);
+          again = self->on_login_done(std::move(r), host);
+        } else {
+          PoolSettings s = self->settings_;
+          s.host = self->hosts_[static_cast<size_t>(host)];
+          LoginResult r = co_await login_server(s);
+          again = self->on_login_done(std::move(r), host);
+        }
+        if (again) self->start_login(ex);
       },
       asio::detached);
 }
 
-void Pool::on_login_done(std::unique_ptr<ServerConnection> server, const ServerError& error) {
+bool Pool::on_login_done(LoginResult r, int host) {
   std::lock_guard lock(mu_);
   --login_;
-  if (server) {
+  const auto now = Clock::now();
+  if (r.server) {
     login_failed_at_.reset();
-    if (!welcome_) welcome_ = server->params;
-    deliver_locked(std::move(server));
-    return;
+    if (host >= 0) host_down_until_[static_cast<size_t>(host)] = {};
+    if (!welcome_) welcome_ = r.server->params;
+    deliver_locked(std::move(r.server));
+    return false;
   }
   free_slot_locked();
+  const ServerError& error = r.error;
   // "the database system is starting up" (57P03) is not a failing login: clients keep waiting and
   // the janitor tries again (PgBouncer does not forward 57P03 either).
-  if (error.sqlstate == "57P03") return;
-  login_failed_at_ = Clock::now();
+  if (error.sqlstate == "57P03") return false;
+  if (host >= 0 && r.connect_failed) {
+    // Beyond PgBouncer: a host that refuses connections is skipped until server_login_retry has
+    // passed, and the clients waiting meanwhile get a login on another host.
+    auto i = static_cast<size_t>(host);
+    double pause = std::max(settings_.login_retry, 1.0);
+    host_down_until_[i] =
+        now + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(pause));
+    if (!settings_.balance_hosts) next_host_ = i + 1;
+    spdlog::warn("{}/{}: host {} skipped for {:g} s: {}", settings_.database, settings_.user,
+                 hosts_[i], pause, error.message);
+    bool other_up = false;
+    for (auto t : host_down_until_) other_up = other_up || t <= now;
+    if (other_up) {
+      if (!waiters_.empty() && try_reserve_slot_locked()) {
+        ++login_;
+        return true;
+      }
+      return false;
+    }
+  }
+  login_failed_at_ = now;
   login_error_ = error;
   // With no server at all, nobody will release one: fail every queued client with the server's
   // error (PgBouncer forwards the login error to the waiting clients).
@@ -186,6 +257,7 @@ void Pool::on_login_done(std::unique_ptr<ServerConnection> server, const ServerE
     }
     waiters_.clear();
   }
+  return false;
 }
 
 std::optional<ParamList> Pool::welcome() const {

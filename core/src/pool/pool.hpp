@@ -18,6 +18,8 @@ namespace sluice {
 
 class ConnectionBudget;
 
+struct LoginResult;
+
 struct AcquireResult {
   std::unique_ptr<ServerConnection> server;  // null on error
   ServerError error;
@@ -72,8 +74,12 @@ class Pool : public std::enable_shared_from_this<Pool> {
                             std::vector<std::unique_ptr<ServerConnection>>& doomed);
   void free_slot_locked();
   void deliver_locked(std::unique_ptr<ServerConnection> server);
+  // Starts one server login (the caller has counted it in login_). Never under mu_.
   void start_login(const asio::any_io_executor& ex);
-  void on_login_done(std::unique_ptr<ServerConnection> server, const ServerError& error);
+  // Returns true when another login should start at once (multi-host: the next host).
+  bool on_login_done(LoginResult r, int host);
+  // Multi-host: the host for the next login; hosts that refused recently are skipped.
+  int pick_host_locked(std::chrono::steady_clock::time_point now);
   bool expired(const ServerConnection& s, std::chrono::steady_clock::time_point now) const;
 
   PoolSettings settings_;
@@ -90,6 +96,10 @@ class Pool : public std::enable_shared_from_this<Pool> {
   // server_login_retry: the last failed login, until a login succeeds.
   std::optional<std::chrono::steady_clock::time_point> login_failed_at_;
   ServerError login_error_;
+  // Multi-host databases (host=a,b): the hosts, when each may be tried again, and the cursor.
+  std::vector<std::string> hosts_;
+  std::vector<std::chrono::steady_clock::time_point> host_down_until_;
+  size_t next_host_ = 0;
 };
 
 }  // namespace sluice

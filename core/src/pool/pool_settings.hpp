@@ -14,7 +14,8 @@ struct PoolSettings {
   std::string database;  // client-side database name (the [databases] key)
   std::string user;      // user the server connections log in as
   std::string password;  // secret for the server login: plaintext, md5 or SCRAM secret
-  std::string host;      // "" => Unix socket in unix_socket_dir; "/dir" => Unix socket in dir
+  std::string host;      // "" => Unix socket in unix_socket_dir; "/dir" => Unix socket in dir;
+                         // "a,b,..." => several hosts (load_balance_hosts)
   std::string unix_socket_dir;  // used when host is ""
   uint16_t port = 5432;
   std::string dbname;        // server-side database name
@@ -26,6 +27,7 @@ struct PoolSettings {
   double reserve_pool_timeout = 5;  // 0 disables the reserve
   bool forced_user = false;         // the [databases] entry names the server user
   bool round_robin = false;         // server_round_robin: FIFO reuse of idle servers, else LIFO
+  bool balance_hosts = true;  // load_balance_hosts: round-robin (true) or disable (stick to one)
   double login_retry = 15;  // server_login_retry: after a failed login, fail clients fast this long
   double connect_timeout = 15;  // server_connect_timeout, seconds
   double idle_timeout = 600;    // server_idle_timeout, 0 disables

@@ -192,6 +192,7 @@ Awaitable<LoginResult> login_server(const PoolSettings& s) {
       std::chrono::duration<double>(s.connect_timeout > 0 ? s.connect_timeout : 1e9)));
   auto timed_out = std::make_shared<bool>(false);
   LoginResult result;
+  bool connected = false;
   try {
     deadline.async_wait([&sock, timed_out](boost::system::error_code ec) {
       if (ec) return;
@@ -201,6 +202,7 @@ Awaitable<LoginResult> login_server(const PoolSettings& s) {
     });
     ServerAddress address;
     co_await connect_server(*sock, s, &address, timed_out.get());
+    connected = true;
     result.server = co_await login_steps(*sock, s, std::move(address));
     deadline.cancel();
     result.server->connected_at = result.server->last_used = Clock::now();
@@ -215,6 +217,7 @@ Awaitable<LoginResult> login_server(const PoolSettings& s) {
                                         : std::string("server connection failed: ") + e.what()};
   }
   deadline.cancel();
+  result.connect_failed = !connected;
   spdlog::warn("server login failed for {}@{}: {}", s.user, s.dbname, result.error.message);
   co_return result;
 }

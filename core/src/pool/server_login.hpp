@@ -12,6 +12,7 @@ namespace sluice {
 struct LoginResult {
   std::unique_ptr<ServerConnection> server;  // null on failure
   ServerError error;
+  bool connect_failed = false;  // failed before the server spoke (refused, unreachable, timeout)
 };
 
 // Connects within settings.connect_timeout, authenticates, collects ParameterStatus and

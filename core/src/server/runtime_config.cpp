@@ -59,8 +59,6 @@ void check_supported(const RuntimeConfig& rt) {
   for (const auto& [name, db] : cfg.databases()) {
     std::string at = db.file + ":" + std::to_string(db.line) + ": database " + name;
     if (!db.pool_mode.empty()) check_pool_mode(rt, db.pool_mode, at);
-    if (db.host.find(',') != std::string::npos)
-      throw std::runtime_error(at + ": multi-host addresses are not supported yet");
     if (!db.host.empty() && db.host.front() == '@')
       throw std::runtime_error(at + ": abstract Unix sockets are not supported yet");
   }

@@ -264,6 +264,7 @@ Awaitable<bool> ClientSession::route_and_welcome() {
   s.reserve_pool_timeout = cfg.seconds("reserve_pool_timeout");
   s.forced_user = !entry->user.empty();
   s.round_robin = cfg.boolean("server_round_robin");
+  s.balance_hosts = entry->load_balance_hosts != "disable";
   s.login_retry = cfg.seconds("server_login_retry");
   s.tcp = runtime_->tcp;
   s.connect_timeout = cfg.seconds("server_connect_timeout");

@@ -112,6 +112,30 @@ void pbkdf2_sha256_cb(void* host_ctx, const uint8_t* password, size_t password_l
     poison("PBKDF2-HMAC-SHA-256", host_ctx, out, 32);
 }
 
+sluice_status list_cb(void* host_ctx, sluice_list_kind kind, sluice_visit_fn visit,
+                      void* visit_ctx) {
+  if (!visit) return SLUICE_ERROR;
+  auto source = ctx(host_ctx)->owner->state_source();
+  if (!source || !source->list) return SLUICE_ERROR;
+  try {
+    return source->list(kind, visit, visit_ctx);
+  } catch (const std::exception& e) {
+    spdlog::error("[{}] list({}) failed: {}", plugin_name(host_ctx), kind, e.what());
+    return SLUICE_ERROR;
+  }
+}
+
+void state_cb(void* host_ctx, sluice_state_info* out) {
+  if (!out || out->struct_size < sizeof(uint32_t) + sizeof(const char*)) return;
+  auto source = ctx(host_ctx)->owner->state_source();
+  if (source && source->state) {
+    source->state(out);
+  } else {
+    static const char kVersion[] = "sluice";
+    out->version = kVersion;
+  }
+}
+
 }  // namespace
 
 const sluice_host_api* HostApiProvider::api_for(const std::string& plugin_name) {
@@ -133,6 +157,8 @@ const sluice_host_api* HostApiProvider::api_for(const std::string& plugin_name) 
     api.sha256 = &sha256_cb;
     api.hmac_sha256 = &hmac_sha256_cb;
     api.pbkdf2_sha256 = &pbkdf2_sha256_cb;
+    api.list = &list_cb;
+    api.state = &state_cb;
   }
   return &slot->api;
 }
@@ -141,6 +167,17 @@ void HostApiProvider::set_config_lookup(ConfigLookup lookup) {
   auto next = std::make_shared<const ConfigLookup>(std::move(lookup));
   std::lock_guard lock(lookup_mu_);
   lookup_ = std::move(next);
+}
+
+void HostApiProvider::set_state_source(StateSource source) {
+  auto next = std::make_shared<const StateSource>(std::move(source));
+  std::lock_guard lock(lookup_mu_);
+  state_ = std::move(next);
+}
+
+std::shared_ptr<const HostApiProvider::StateSource> HostApiProvider::state_source() const {
+  std::lock_guard lock(lookup_mu_);
+  return state_;
 }
 
 std::optional<std::string> HostApiProvider::config(std::string_view key) const {

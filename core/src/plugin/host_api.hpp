@@ -50,11 +50,22 @@ class HostApiProvider {
   // What config_get answers, for the daemon's own use and tests.
   std::optional<std::string> config(std::string_view key) const;
 
+  // The pooler's state for list() and state() (ABI 0.2), installed by the daemon once, before
+  // any plugin can call them. Until then list() answers SLUICE_ERROR and state() fills only
+  // struct_size and version.
+  struct StateSource {
+    std::function<sluice_status(sluice_list_kind, sluice_visit_fn, void*)> list;
+    std::function<void(sluice_state_info*)> state;
+  };
+  void set_state_source(StateSource source);
+  std::shared_ptr<const StateSource> state_source() const;
+
  private:
   std::mutex contexts_mu_;
   std::map<std::string, std::unique_ptr<detail::HostPluginContext>> contexts_;
   mutable std::mutex lookup_mu_;
   std::shared_ptr<const ConfigLookup> lookup_;
+  std::shared_ptr<const StateSource> state_;  // guarded by lookup_mu_
 };
 
 }  // namespace sluice::plugin

@@ -41,8 +41,8 @@ extern "C" {
 
 /* ABI version. A host accepts a plugin with the same major and a minor <= its own. */
 #define SLUICE_ABI_MAJOR 0
-#define SLUICE_ABI_MINOR 1
-#define SLUICE_SDK_VERSION "0.1.0"
+#define SLUICE_ABI_MINOR 2
+#define SLUICE_SDK_VERSION "0.2.0"
 
 #define SLUICE_MAGIC_SYMBOL "sluice_plugin_magic"
 #define SLUICE_INIT_SYMBOL "sluice_plugin_init"
@@ -96,6 +96,145 @@ typedef int32_t sluice_log_level;
 #define SLUICE_LOG_WARNING 2
 #define SLUICE_LOG_ERROR 3
 
+/* ---- Snapshots of the pooler's state (ABI 0.2), for admin commands and exporters ---------------
+ * The host fills one struct per item and passes it to a visitor. OWNERSHIP: host-owned.
+ * LIFETIME: the visit call only (copy what you keep). Strings are NUL-terminated UTF-8; a NULL
+ * string means SQL NULL where a column is nullable. Times are microseconds.
+ */
+
+typedef int32_t sluice_list_kind;
+#define SLUICE_LIST_POOLS 1     /* sluice_pool_info, ordered by (database, user) */
+#define SLUICE_LIST_DATABASES 2 /* sluice_database_info, ordered by name, incl. "pgbouncer" */
+#define SLUICE_LIST_USERS 3     /* sluice_user_info, ordered by name */
+#define SLUICE_LIST_CLIENTS 4   /* sluice_socket_info (type 'C'), logged-in clients */
+#define SLUICE_LIST_SERVERS 5   /* sluice_socket_info (type 'S') */
+#define SLUICE_LIST_STATS 6     /* sluice_stats_info, one per database with pools, by name */
+#define SLUICE_LIST_CONFIG 7    /* sluice_config_info, ordered by key */
+
+typedef struct sluice_pool_info {
+  uint32_t struct_size;
+  const char* database;
+  const char* user;
+  const char* pool_mode;
+  const char* load_balance_hosts; /* NULL unless the database has several hosts */
+  int32_t cl_active;              /* logged-in clients not queued for a server */
+  int32_t cl_waiting;             /* clients queued for a server */
+  int32_t cl_active_cancel_req;
+  int32_t cl_waiting_cancel_req;
+  int32_t sv_active; /* linked to a client */
+  int32_t sv_active_cancel;
+  int32_t sv_being_canceled;
+  int32_t sv_idle;    /* idle, used within server_check_delay */
+  int32_t sv_used;    /* idle for longer: checked before reuse */
+  int32_t sv_tested;  /* running server_reset_query / server_check_query */
+  int32_t sv_login;   /* being established */
+  int64_t maxwait_us; /* how long the oldest queued client has waited */
+} sluice_pool_info;
+
+typedef struct sluice_database_info {
+  uint32_t struct_size;
+  const char* name;
+  const char* host; /* NULL: Unix socket */
+  int32_t port;
+  const char* database;   /* server-side name */
+  const char* force_user; /* NULL if none */
+  int32_t pool_size;      /* effective */
+  int32_t min_pool_size;
+  int32_t reserve_pool_size;
+  int32_t server_lifetime;        /* seconds, effective */
+  const char* pool_mode;          /* NULL when inherited */
+  const char* load_balance_hosts; /* NULL unless the database has several hosts */
+  int32_t max_connections;        /* effective max_db_connections, 0 = no limit */
+  int32_t current_connections;    /* server connections */
+  int32_t max_client_connections; /* effective max_db_client_connections */
+  int32_t current_client_connections;
+  int32_t paused;
+  int32_t disabled;
+} sluice_database_info;
+
+typedef struct sluice_user_info {
+  uint32_t struct_size;
+  const char* name;
+  int32_t pool_size;            /* -1: not set for this user */
+  int32_t reserve_pool_size;    /* -1: not set for this user */
+  const char* pool_mode;        /* NULL when not set for this user */
+  int32_t max_user_connections; /* effective */
+  int32_t current_connections;
+  int32_t max_user_client_connections; /* effective */
+  int32_t current_client_connections;
+} sluice_user_info;
+
+typedef struct sluice_socket_info {
+  uint32_t struct_size;
+  char type; /* 'C' client, 'S' server */
+  const char* user;
+  const char* database;
+  const char* replication; /* "none", "logical", "physical" */
+  const char* state; /* clients: active, idle, waiting, ...; servers: active, idle, used, ... */
+  const char* addr;  /* "unix" for Unix sockets */
+  int32_t port;
+  const char* local_addr;
+  int32_t local_port;
+  int64_t connect_time_us; /* wall clock, microseconds since the Unix epoch */
+  int64_t request_time_us; /* wall clock of the current (or last) request; 0 = none */
+  int64_t wait_us;         /* age of the current request, 0 if none */
+  int32_t close_needed;
+  uint64_t ptr;  /* an identifier of this connection object */
+  uint64_t link; /* ptr of the linked client/server, 0 if none */
+  int32_t remote_pid;
+  const char* tls; /* "" when plain text */
+  const char* application_name;
+  int32_t prepared_statements;
+  int64_t id; /* process-wide connection id, shared by clients and servers */
+} sluice_socket_info;
+
+/* Counters per database, summed over its pools and all shards. */
+typedef struct sluice_stats_counters {
+  int64_t server_assignment_count;
+  int64_t xact_count;
+  int64_t query_count;
+  int64_t bytes_received; /* from clients */
+  int64_t bytes_sent;     /* to clients */
+  int64_t xact_time_us;
+  int64_t query_time_us;
+  int64_t wait_time_us;
+  int64_t client_parse_count;
+  int64_t server_parse_count;
+  int64_t bind_count;
+} sluice_stats_counters;
+
+typedef struct sluice_stats_info {
+  uint32_t struct_size;
+  const char* database;
+  sluice_stats_counters totals;
+  /* Over the last stats_period: counts and bytes per second; xact_time_us per transaction,
+   * query_time_us per query, wait_time_us per server assignment. */
+  sluice_stats_counters averages;
+} sluice_stats_info;
+
+typedef struct sluice_config_info {
+  uint32_t struct_size;
+  const char* key;
+  const char* value;         /* NULL when unset */
+  const char* default_value; /* NULL when the default is unset */
+  int32_t changeable;        /* reloadable / SET-able */
+} sluice_config_info;
+
+typedef struct sluice_state_info {
+  uint32_t struct_size;
+  const char* version; /* e.g. "sluice 0.2.0" */
+  int32_t paused;
+  int32_t suspended;
+  int32_t shutting_down;
+  /* SHOW LISTS counters */
+  int32_t databases, users, peers, pools, peer_pools;
+  int32_t free_clients, used_clients, login_clients, free_servers, used_servers;
+  int32_t dns_names, dns_zones, dns_queries, dns_pending;
+} sluice_state_info;
+
+/* Called once per item; `item` points to the struct named by the list kind. */
+typedef void (*sluice_visit_fn)(void* visit_ctx, const void* item);
+
 /*
  * OWNERSHIP: host-owned. LIFETIME: the process (plugins may keep the pointer from init).
  * THREAD: every callback is thread-safe and non-blocking unless its comment says otherwise.
@@ -128,6 +267,15 @@ typedef struct sluice_host_api {
   /* PBKDF2-HMAC-SHA-256 (SCRAM's Hi()), one 32-byte block. May take milliseconds. */
   void (*pbkdf2_sha256)(void* host_ctx, const uint8_t* password, size_t password_len,
                         const uint8_t* salt, size_t salt_len, uint32_t iterations, uint8_t out[32]);
+
+  /* ---- ABI 0.2 (check struct_size before use) ---- */
+  /* Visits the items of a list (SLUICE_LIST_*) in order. Returns SLUICE_ERROR for an unknown
+   * kind or a list that is not available on this thread (CLIENTS/SERVERS are only available
+   * inside an admin command's execute()). */
+  sluice_status (*list)(void* host_ctx, sluice_list_kind kind, sluice_visit_fn visit,
+                        void* visit_ctx);
+  /* Fills *out (set out->struct_size first) with the pooler's state. */
+  void (*state)(void* host_ctx, sluice_state_info* out);
 } sluice_host_api;
 
 /* ------------------------------------------------------------------------------------------------
@@ -288,7 +436,8 @@ typedef struct sluice_admin_request {
   int32_t is_admin;     /* nonzero for admin_users, zero for stats_users */
 } sluice_admin_request;
 
-/* THREAD: execute() runs on the control thread and may read statistics through the host API. */
+/* THREAD: execute() runs on the thread of the console client's shard; it must not block. It reads
+ * the pooler's state through the host API's list() and state(). */
 typedef struct sluice_admin_command_vtable {
   uint32_t struct_size;
   void* ctx;

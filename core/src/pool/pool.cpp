@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <algorithm>
 
+#include "admin/socket_row.hpp"
 #include "pool/connection_budget.hpp"
 #include "pool/server_login.hpp"
 
@@ -22,10 +23,11 @@ struct Pool::Waiter {
 };
 
 Pool::Pool(PoolSettings settings, std::shared_ptr<ConnectionBudget> db_budget,
-           std::shared_ptr<ConnectionBudget> user_budget)
+           std::shared_ptr<ConnectionBudget> user_budget, size_t shards)
     : settings_(std::move(settings)),
       db_budget_(std::move(db_budget)),
-      user_budget_(std::move(user_budget)) {
+      user_budget_(std::move(user_budget)),
+      stats_(shards) {
   if (settings_.host.find(',') != std::string::npos) {
     size_t start = 0;
     for (;;) {
@@ -260,14 +262,45 @@ bool Pool::on_login_done(LoginResult r, int host) {
   return false;
 }
 
+void Pool::describe_idle(std::vector<SocketRow>& rows, double check_delay) const {
+  std::lock_guard lock(mu_);
+  const auto now = Clock::now();
+  for (const auto& s : idle_) {
+    SocketRow r;
+    r.type = 'S';
+    r.user = settings_.user;
+    r.database = settings_.database;
+    r.state =
+        std::chrono::duration<double>(now - s->last_used).count() >= check_delay ? "used" : "idle";
+    r.addr = s->address.family == AF_UNIX ? "unix" : s->address.host;
+    r.port = s->address.port;
+    local_address(s->fd, &r.local_addr, &r.local_port);
+    r.connect_time_us = wall_us(s->connected_at);
+    r.request_time_us = wall_us(s->last_used);
+    r.close_needed = s->close_needed ? 1 : 0;
+    r.ptr = s->id;
+    r.remote_pid = static_cast<int32_t>(s->backend_pid);
+    if (const std::string* app = find_param(s->params, "application_name"))
+      r.application_name = *app;
+    r.id = static_cast<int64_t>(s->id);
+    rows.push_back(std::move(r));
+  }
+}
+
 std::optional<ParamList> Pool::welcome() const {
   std::lock_guard lock(mu_);
   return welcome_;
 }
 
-PoolCounters Pool::counters() const {
+PoolCounters Pool::counters(double check_delay) const {
   std::lock_guard lock(mu_);
   PoolCounters c;
+  if (check_delay >= 0) {
+    const auto now = Clock::now();
+    for (const auto& s : idle_) {
+      if (std::chrono::duration<double>(now - s->last_used).count() >= check_delay) ++c.used;
+    }
+  }
   c.active = active_;
   c.idle = static_cast<int>(idle_.size());
   c.login = login_;

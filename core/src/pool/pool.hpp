@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "pool/pool_settings.hpp"
+#include "pool/pool_stats.hpp"
 #include "pool/server_connection.hpp"
 #include "server/asio.hpp"
 
@@ -19,6 +20,7 @@ namespace sluice {
 class ConnectionBudget;
 
 struct LoginResult;
+struct SocketRow;
 
 struct AcquireResult {
   std::unique_ptr<ServerConnection> server;  // null on error
@@ -29,6 +31,7 @@ struct AcquireResult {
 struct PoolCounters {
   int active = 0;  // linked to a client
   int idle = 0;
+  int used = 0;     // of idle: unused for at least the check delay given to counters()
   int login = 0;    // being established
   int waiting = 0;  // clients queued for a server
   double max_wait_seconds = 0;
@@ -37,7 +40,7 @@ struct PoolCounters {
 class Pool : public std::enable_shared_from_this<Pool> {
  public:
   Pool(PoolSettings settings, std::shared_ptr<ConnectionBudget> db_budget,
-       std::shared_ptr<ConnectionBudget> user_budget);
+       std::shared_ptr<ConnectionBudget> user_budget, size_t shards = 1);
   ~Pool();
 
   const PoolSettings& settings() const { return settings_; }
@@ -54,7 +57,7 @@ class Pool : public std::enable_shared_from_this<Pool> {
   // ParameterStatus values of the pool's first server login, sent to clients at login.
   std::optional<ParamList> welcome() const;
 
-  PoolCounters counters() const;
+  PoolCounters counters(double check_delay = -1) const;
   // Janitor pass (three times a second): closes idle servers past server_idle_timeout or
   // server_lifetime, opens reserve servers for clients queued reserve_pool_timeout or more, and
   // keeps min_pool_size servers open. New logins run on `ex`. Thread-safe.
@@ -64,6 +67,10 @@ class Pool : public std::enable_shared_from_this<Pool> {
   void add_client() { clients_.fetch_add(1, std::memory_order_relaxed); }
   void remove_client() { clients_.fetch_sub(1, std::memory_order_relaxed); }
   int clients() const { return clients_.load(std::memory_order_relaxed); }
+  // SHOW SERVERS: rows for the idle servers ("idle", or "used" once idle for check_delay).
+  void describe_idle(std::vector<SocketRow>& rows, double check_delay) const;
+  PoolStats& stats() { return stats_; }
+  const PoolStats& stats() const { return stats_; }
 
   struct Waiter;
 
@@ -93,6 +100,7 @@ class Pool : public std::enable_shared_from_this<Pool> {
   int login_ = 0;
   std::optional<ParamList> welcome_;
   std::atomic<int> clients_{0};
+  PoolStats stats_;
   // server_login_retry: the last failed login, until a login succeeds.
   std::optional<std::chrono::steady_clock::time_point> login_failed_at_;
   ServerError login_error_;

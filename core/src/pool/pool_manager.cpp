@@ -23,9 +23,29 @@ std::shared_ptr<Pool> PoolManager::find_or_create(const PoolSettings& settings,
   if (it != pools_.end()) return it->second;
   auto pool =
       std::make_shared<Pool>(settings, budget(db_budgets_, settings.database, max_db_connections),
-                             budget(user_budgets_, settings.user, max_user_connections));
+                             budget(user_budgets_, settings.user, max_user_connections), shards_);
   pools_.emplace(key, pool);
   return pool;
+}
+
+int PoolManager::db_connections(const std::string& database) const {
+  int n = 0;
+  for (const auto& p : all()) {
+    if (p->settings().database != database) continue;
+    PoolCounters c = p->counters();
+    n += c.active + c.idle + c.login;
+  }
+  return n;
+}
+
+int PoolManager::user_connections(const std::string& user) const {
+  int n = 0;
+  for (const auto& p : all()) {
+    if (p->settings().user != user) continue;
+    PoolCounters c = p->counters();
+    n += c.active + c.idle + c.login;
+  }
+  return n;
 }
 
 std::vector<std::shared_ptr<Pool>> PoolManager::all() const {

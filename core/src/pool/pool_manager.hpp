@@ -19,11 +19,17 @@ class PoolManager {
   std::shared_ptr<Pool> find_or_create(const PoolSettings& settings, int max_db_connections,
                                        int max_user_connections);
   std::vector<std::shared_ptr<Pool>> all() const;
+  // Number of shards (per-shard statistics slots in each pool). Set once before serving.
+  void set_shards(size_t n) { shards_ = n; }
+  // Current server connections of a database / user across its pools (budget or pool counters).
+  int db_connections(const std::string& database) const;
+  int user_connections(const std::string& user) const;
 
  private:
   std::shared_ptr<ConnectionBudget> budget(
       std::map<std::string, std::shared_ptr<ConnectionBudget>>& m, const std::string& name,
       int limit);
+  size_t shards_ = 1;
   mutable std::mutex mu_;
   std::map<std::pair<std::string, std::string>, std::shared_ptr<Pool>> pools_;
   std::map<std::string, std::shared_ptr<ConnectionBudget>> db_budgets_;

@@ -32,6 +32,11 @@ void set_param(ParamList& params, std::string_view name, std::string_view value)
   params.emplace_back(std::string(name), std::string(value));
 }
 
+uint64_t next_connection_id() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
 bool ServerConnection::idle_and_open() const {
   if (fd < 0) return false;
   char byte;

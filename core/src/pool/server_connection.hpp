@@ -27,6 +27,9 @@ using ParamList = std::vector<std::pair<std::string, std::string>>;
 const std::string* find_param(const ParamList& params, std::string_view name);
 void set_param(ParamList& params, std::string_view name, std::string_view value);
 
+// Process-wide connection ids, shared by clients and servers (SHOW CLIENTS/SERVERS `id`).
+uint64_t next_connection_id();
+
 struct ServerConnection {
   ServerConnection() = default;
   ServerConnection(const ServerConnection&) = delete;

@@ -206,6 +206,7 @@ Awaitable<LoginResult> login_server(const PoolSettings& s) {
     result.server = co_await login_steps(*sock, s, std::move(address));
     deadline.cancel();
     result.server->connected_at = result.server->last_used = Clock::now();
+    result.server->id = next_connection_id();
     result.server->fd = sock->release();
     spdlog::info("new connection to server {} ({}@{})", result.server->address.display(), s.user,
                  s.dbname);

@@ -10,11 +10,13 @@
 
 #include <cstdio>
 #include <fstream>
+#include <future>
 #include <thread>
 #include <vector>
 
 #include <spdlog/spdlog.h>
 
+#include "admin/state_source.hpp"
 #include "config/config.hpp"
 #include "config/userlist.hpp"
 #include "plugin/host_api.hpp"
@@ -73,7 +75,7 @@ class Daemon {
   int run();
 
  private:
-  void reload();
+  std::string reload();  // "" on success, else why the old configuration stays
   void start_shutdown(bool immediate);
   void janitor_tick();
   void dispatch(AcceptedConnection c);
@@ -135,10 +137,20 @@ int Daemon::run() {
     ctx_ = std::make_unique<DaemonContext>(make_runtime(cfg, userlist, registry), pools_, cancels_);
 
     check_supported(*ctx_->runtime());
+    host_.set_state_source(admin::make_state_source(*ctx_));
+    // RELOAD from the admin console runs here, on the control thread, like SIGHUP's.
+    ctx_->reload = [this]() -> std::string {
+      std::promise<std::string> done;
+      auto result = done.get_future();
+      asio::post(control_, [this, &done] { done.set_value(reload()); });
+      return result.get();
+    };
     long long workers = cfg->integer("workers");
     unsigned n = workers > 0 ? static_cast<unsigned>(workers)
                              : std::max(1u, std::thread::hardware_concurrency());
     for (unsigned i = 0; i < n; ++i) shards_.push_back(std::make_unique<Shard>(i));
+    pools_.set_shards(n);
+    for (auto& s : shards_) ctx_->shards.push_back(s.get());
 
     listener_ = std::make_unique<Listener>(
         control_, [this](AcceptedConnection c) { dispatch(std::move(c)); });
@@ -221,7 +233,7 @@ void Daemon::dispatch(AcceptedConnection c) {
   });
 }
 
-void Daemon::reload() {
+std::string Daemon::reload() {
   auto old = ctx_->runtime();
   try {
     auto cfg = std::make_shared<const config::Config>(config::load_config(options_.config_path));
@@ -241,6 +253,7 @@ void Daemon::reload() {
                               options_.quiet || options_.daemonize, cfg->str("logfile")});
     ctx_->set_runtime(std::move(next));
     spdlog::info("configuration reloaded");
+    return {};
   } catch (const std::exception& e) {
     spdlog::error("RELOAD failed, keeping the old configuration: {}", e.what());
     // Still reopen the old logfile, so that a rotation is not lost to a broken config.
@@ -251,6 +264,7 @@ void Daemon::reload() {
     } catch (const std::exception& e2) {
       spdlog::error("cannot reopen logfile: {}", e2.what());
     }
+    return e.what();
   }
 }
 
@@ -269,8 +283,10 @@ void Daemon::start_shutdown(bool immediate) {
 void Daemon::janitor_tick() {
   auto now = Clock::now();
   for (auto& pool : pools_.all()) pool->maintain(now, control_.get_executor());
-  // Client timeouts: each shard visits its own sessions on its own thread.
   auto runtime = ctx_->runtime();
+  ctx_->stats.tick(now, pools_, runtime->config->seconds("stats_period"),
+                   runtime->config->boolean("log_stats"));
+  // Client timeouts: each shard visits its own sessions on its own thread.
   for (auto& shard : shards_) {
     asio::post(shard->io(), [runtime, sh = shard.get()] {
       JanitorTick tick{Clock::now(), runtime.get()};

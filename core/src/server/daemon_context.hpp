@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -12,6 +13,7 @@
 #include "config/userlist.hpp"
 #include "server/tcp_options.hpp"
 #include "session/client_counters.hpp"
+#include "stats/stats_tracker.hpp"
 
 namespace sluice {
 namespace plugin {
@@ -19,6 +21,7 @@ class Registry;
 }
 class PoolManager;
 class CancelRegistry;
+class Shard;
 
 // Client timeouts in seconds (0 = off), global or with a [users] line's overrides applied.
 struct SessionTimeouts {
@@ -86,8 +89,13 @@ class DaemonContext {
   std::atomic<int> client_count{0};  // logged-in and logging-in clients (max_client_conn)
   std::atomic<uint64_t> next_id{1};  // connection ids for logs
   std::atomic<bool> shutting_down{false};
-  ClientCounters db_clients;    // per [databases] name (max_db_client_connections)
-  ClientCounters user_clients;  // per login user (max_user_client_connections)
+  ClientCounters db_clients;            // per [databases] name (max_db_client_connections)
+  ClientCounters user_clients;          // per login user (max_user_client_connections)
+  StatsTracker stats;                   // SHOW STATS periods, driven by the janitor
+  std::atomic<int> console_clients{0};  // logged in to the admin console
+  std::vector<Shard*> shards;           // set once before serving (SHOW CLIENTS visits every shard)
+  // RELOAD from the admin console: "" on success, else the error (the old config stays).
+  std::function<std::string()> reload;
 
  private:
   mutable std::mutex mu_;

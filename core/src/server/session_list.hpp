@@ -5,10 +5,12 @@
 
 #include <chrono>
 #include <cstddef>
+#include <vector>
 
 namespace sluice {
 
 struct RuntimeConfig;
+struct SocketRow;
 
 // What one janitor pass hands every session: the time and the current configuration.
 struct JanitorTick {
@@ -20,6 +22,8 @@ class ShardMember {
  public:
   // Checks the member's timeouts; may start closing it but must not destroy it synchronously.
   virtual void on_janitor(const JanitorTick& tick) = 0;
+  // SHOW CLIENTS / SHOW SERVERS: appends the member's client row and its linked server's row.
+  virtual void describe(std::vector<SocketRow>& clients, std::vector<SocketRow>& servers) const = 0;
   virtual ~ShardMember() = default;
 
  protected:

@@ -198,10 +198,7 @@ Awaitable<bool> ClientSession::authenticate(const std::string& user, const std::
 Awaitable<bool> ClientSession::route_and_welcome() {
   const config::Config& cfg = *runtime_->config;
   // "pgbouncer" is reserved for the admin console and never routed to a server (not even by "*").
-  if (database_ == "pgbouncer") {
-    co_await send_fatal("08P01", "the admin console (database \"pgbouncer\") is not supported yet");
-    co_return false;
-  }
+  if (database_ == "pgbouncer") co_return co_await console_welcome();
   const config::DatabaseEntry* entry = cfg.find_database(database_);
   std::optional<config::DatabaseEntry> fallback;
   if (!entry) {
@@ -288,6 +285,7 @@ Awaitable<bool> ClientSession::route_and_welcome() {
     max_user = user_entry->max_user_connections;
   pool_ = ctx_.pools().find_or_create(s, max_db, max_user);
   pool_->add_client();
+  stats_ = &pool_->stats().shard(shard_.index());
 
   // The welcome (server ParameterStatus values) comes from the pool's first server login, so the
   // first client of a pool waits for one server connection.

@@ -32,6 +32,10 @@ std::string quote_literal(std::string_view v) {
   return out;
 }
 
+int64_t micros(Clock::duration d) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(d).count();
+}
+
 std::span<const uint8_t> span_of(const std::byte* p, size_t n) {
   return {reinterpret_cast<const uint8_t*>(p), n};
 }
@@ -42,7 +46,7 @@ ClientSession::ClientSession(Shard& shard, DaemonContext& ctx, Socket socket, Cl
       ctx_(ctx),
       client_(std::move(socket)),
       origin_(std::move(origin)),
-      id_(ctx.next_id++),
+      id_(next_connection_id()),
       connected_at_(Clock::now()),
       runtime_(ctx.runtime()),
       client_scanner_("X", kDefaultMaxPacket) {
@@ -56,6 +60,7 @@ ClientSession::~ClientSession() {
   if (db_counted_) ctx_.db_clients.give_back(database_);
   if (user_counted_) ctx_.user_clients.give_back(user_);
   if (pool_) pool_->remove_client();
+  if (console_) --ctx_.console_clients;
 }
 
 std::string ClientSession::prefix() const {
@@ -99,7 +104,11 @@ Awaitable<void> ClientSession::run(std::shared_ptr<ClientSession> self) {
   bool logged_in = co_await self->login_with_deadline();
   if (logged_in) {
     try {
-      co_await self->client_loop();
+      if (self->console_) {
+        co_await self->console_loop();
+      } else {
+        co_await self->client_loop();
+      }
     } catch (const std::exception& e) {
       spdlog::warn("{}session error: {}", self->prefix(), e.what());
     }
@@ -171,10 +180,15 @@ Awaitable<bool> ClientSession::link_server() {
   }
   for (int attempt = 0; attempt < 3; ++attempt) {
     if (client_gone_) co_return false;
-    waiting_since_ = Clock::now();
+    const Clock::time_point wait_start = Clock::now();
+    waiting_since_ = wait_start;
     wait_notified_ = false;
     AcquireResult r = co_await pool_->acquire(wait);
     waiting_since_ = kNever;
+    if (r.server) {
+      stats_->add(Stat::kServerAssignments, 1);
+      stats_->add(Stat::kWaitTimeUs, micros(Clock::now() - wait_start));
+    }
     if (!r.server) {
       if (r.timed_out && wait_is_query_timeout) r.error.message = "query_timeout";
       // No conditional std::string temporary inside co_await: g++ 12 destroys it twice.
@@ -240,6 +254,7 @@ Awaitable<void> ClientSession::client_loop() {
     if (ec) break;  // EOF or reset: the client went away
     const Clock::time_point now = Clock::now();
     last_active_ = now;
+    stats_->add(Stat::kBytesReceived, static_cast<int64_t>(n));
     bool terminate = false;
     size_t forward = n;
     bool ok = client_scanner_.scan(
@@ -249,6 +264,12 @@ Awaitable<void> ClientSession::client_loop() {
           return protocol::ScanAction::Stop;
         },
         [&](char type, uint32_t) {
+          if (type == 'P') {
+            stats_->add(Stat::kClientParses, 1);
+            stats_->add(Stat::kServerParses, 1);  // no statement cache yet: each one is sent
+          } else if (type == 'B') {
+            stats_->add(Stat::kBinds, 1);
+          }
           if (type != 'Q' && type != 'S' && type != 'F') return;
           if (outstanding_++ == 0) {
             request_started_ = now;
@@ -362,8 +383,20 @@ Awaitable<void> ClientSession::server_loop(std::shared_ptr<ClientSession> self) 
           if (self->outstanding_ > 0) --self->outstanding_;
           if (now == Clock::time_point{}) now = Clock::now();
           self->ready_at_ = now;
-          self->request_started_ = self->outstanding_ > 0 ? now : kNever;
-          if (self->tx_status_ == 'I') self->xact_started_ = kNever;
+          // SHOW STATS: a query (a whole pipelined batch) ends when nothing is outstanding; a
+          // transaction ends at ReadyForQuery 'I'.
+          if (self->outstanding_ == 0 && self->request_started_ != kNever) {
+            self->stats_->add(Stat::kQueries, 1);
+            self->stats_->add(Stat::kQueryTimeUs, micros(now - self->request_started_));
+            self->request_started_ = kNever;
+          }
+          if (self->tx_status_ == 'I') {
+            if (self->xact_started_ != kNever) {
+              self->stats_->add(Stat::kXacts, 1);
+              self->stats_->add(Stat::kXactTimeUs, micros(now - self->xact_started_));
+            }
+            self->xact_started_ = kNever;
+          }
           sluice_ready_event ev{sizeof(sluice_ready_event), self->tx_status_, self->outstanding_,
                                 0};
           decision = {sizeof(sluice_pool_decision), SLUICE_POOL_KEEP, nullptr};
@@ -382,6 +415,7 @@ Awaitable<void> ClientSession::server_loop(std::shared_ptr<ClientSession> self) 
       self->server_broken_ = true;
       break;
     }
+    self->stats_->add(Stat::kBytesSent, static_cast<int64_t>(n));
     size_t done = self->client_.write_some(asio::buffer(buf.data(), n), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) ec = {};
     if (!ec && done < n) {

@@ -37,6 +37,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   void request_cancel();
   // Timeouts of a logged-in client (client_timeouts.cpp); runs on the session's shard.
   void on_janitor(const JanitorTick& tick) override;
+  void describe(std::vector<SocketRow>& clients, std::vector<SocketRow>& servers) const override;
 
  private:
   static Awaitable<void> run(std::shared_ptr<ClientSession> self);
@@ -49,6 +50,11 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   Awaitable<bool> route_and_welcome();
   Awaitable<void> handle_cancel(uint32_t pid, uint32_t key);
   Awaitable<void> send_fatal(std::string_view sqlstate, std::string_view message);
+
+  // Admin console (client_console.cpp): the virtual database "pgbouncer".
+  Awaitable<bool> console_welcome();
+  Awaitable<void> console_loop();
+  Awaitable<std::string> console_execute(const std::string& query);
 
   // Relay phase (client_relay.cpp).
   Awaitable<void> client_loop();
@@ -80,7 +86,8 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   bool user_counted_ = false;  // counted in ctx_.user_clients under user_
   uint32_t cancel_pid_ = 0, cancel_key_ = 0;
   std::shared_ptr<Pool> pool_;
-  ParamList client_params_;  // tracked parameters as the client should see them
+  ShardStats* stats_ = nullptr;  // pool_'s statistics slot for this shard
+  ParamList client_params_;      // tracked parameters as the client should see them
   const std::vector<std::string>* tracked_ = nullptr;  // runtime_->tracked_params
 
   // Link to a server.
@@ -106,7 +113,9 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   std::chrono::steady_clock::time_point ready_at_{};         // last ReadyForQuery
   std::chrono::steady_clock::time_point waiting_since_{};    // queued for a server
   bool relaying_ = false;                                    // logged in, in client_loop
-  bool wait_notified_ = false;                               // query_wait_notify sent for this wait
+  bool console_ = false;                                     // logged in to the admin console
+  bool console_admin_ = false;  // in admin_users (else stats_users: SHOW only)
+  bool wait_notified_ = false;  // query_wait_notify sent for this wait
   bool fatal_pending_ = false;  // kill(): send FATAL close_reason_ once the loops are done
   bool client_gone_ = false;
   bool server_broken_ = false;

@@ -1,0 +1,130 @@
+// ResultBuilder: the admin command result writer.
+#include "admin/result_builder.hpp"
+
+#include "protocol/message_builder.hpp"
+
+namespace sluice::admin {
+
+namespace {
+ResultBuilder* self(void* ctx) {
+  return static_cast<ResultBuilder*>(ctx);
+}
+
+int16_t type_len(uint32_t oid) {
+  switch (oid) {
+    case SLUICE_TYPE_INT4:
+      return 4;
+    case SLUICE_TYPE_INT8:
+      return 8;
+    default:
+      return -1;  // text, numeric: variable length
+  }
+}
+}  // namespace
+
+ResultBuilder::ResultBuilder() {
+  writer_.struct_size = sizeof writer_;
+  writer_.writer_ctx = this;
+  writer_.add_column = [](void* ctx, const char* name, uint32_t oid) -> sluice_status {
+    if (!name) return SLUICE_ERROR;
+    self(ctx)->add_column(name, oid);
+    return SLUICE_OK;
+  };
+  writer_.add_row = [](void* ctx, const char* const* values, uint32_t count) -> sluice_status {
+    std::vector<std::optional<std::string>> row;
+    row.reserve(count);
+    for (uint32_t i = 0; i < count; ++i) {
+      if (values && values[i]) {
+        row.emplace_back(values[i]);
+      } else {
+        row.emplace_back(std::nullopt);
+      }
+    }
+    self(ctx)->add_row(std::move(row));
+    return SLUICE_OK;
+  };
+  writer_.set_command_tag = [](void* ctx, const char* tag) -> sluice_status {
+    self(ctx)->set_tag(tag ? tag : "");
+    return SLUICE_OK;
+  };
+  writer_.set_error = [](void* ctx, const char* sqlstate, const char* message) -> sluice_status {
+    self(ctx)->set_error(sqlstate ? sqlstate : "08P01", message ? message : "error");
+    return SLUICE_OK;
+  };
+  writer_.add_notice = [](void* ctx, const char* message, const char* detail) -> sluice_status {
+    self(ctx)->add_notice(message ? message : "", detail ? detail : "");
+    return SLUICE_OK;
+  };
+}
+
+void ResultBuilder::add_column(const std::string& name, uint32_t type_oid) {
+  columns_.push_back({name, type_oid});
+}
+
+void ResultBuilder::add_row(std::vector<std::optional<std::string>> values) {
+  if (values.size() != columns_.size()) bad_row_ = true;
+  rows_.push_back(std::move(values));
+}
+
+void ResultBuilder::set_error(std::string sqlstate, std::string message) {
+  error_.emplace(std::move(sqlstate), std::move(message));
+}
+
+void ResultBuilder::add_notice(std::string message, std::string detail) {
+  notices_.push_back({std::move(message), std::move(detail)});
+}
+
+std::string ResultBuilder::render() const {
+  std::string out;
+  auto error = [&](std::string_view code, std::string_view message) {
+    protocol::MessageBuilder(out)
+        .begin('E')
+        .byte('S')
+        .cstr("ERROR")
+        .byte('C')
+        .cstr(code)
+        .byte('M')
+        .cstr(message)
+        .byte(0)
+        .end();
+  };
+  if (error_) {
+    error(error_->first, error_->second);
+    return out;
+  }
+  if (bad_row_) {
+    error("XX000", "admin command produced a row that does not match its columns");
+    return out;
+  }
+  for (const auto& n : notices_) {
+    protocol::MessageBuilder b(out);
+    b.begin('N').byte('S').cstr("NOTICE").byte('C').cstr("00000").byte('M').cstr(n.message);
+    if (!n.detail.empty()) b.byte('D').cstr(n.detail);
+    b.byte(0).end();
+  }
+  if (!columns_.empty()) {
+    protocol::MessageBuilder b(out);
+    b.begin('T').int16(static_cast<uint16_t>(columns_.size()));
+    for (const auto& c : columns_) {
+      b.cstr(c.name).int32(0).int16(0).int32(c.type_oid);
+      b.int16(static_cast<uint16_t>(type_len(c.type_oid))).int32(0xffffffffu).int16(0);
+    }
+    b.end();
+    for (const auto& row : rows_) {
+      protocol::MessageBuilder r(out);
+      r.begin('D').int16(static_cast<uint16_t>(row.size()));
+      for (const auto& v : row) {
+        if (!v) {
+          r.int32(0xffffffffu);
+        } else {
+          r.int32(static_cast<uint32_t>(v->size())).bytes(std::string_view(*v));
+        }
+      }
+      r.end();
+    }
+  }
+  protocol::MessageBuilder(out).begin('C').cstr(tag_.empty() ? "SHOW" : tag_).end();
+  return out;
+}
+
+}  // namespace sluice::admin

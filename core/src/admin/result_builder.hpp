@@ -1,0 +1,48 @@
+// Collects what an admin command writes through sluice_result_writer and renders it as protocol
+// messages: NoticeResponse*, RowDescription + DataRow* (when columns were added), then
+// CommandComplete, or an ErrorResponse (S=ERROR, C, M only, as PgBouncer's console sends).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sluice/abi.h"
+
+namespace sluice::admin {
+
+class ResultBuilder {
+ public:
+  ResultBuilder();
+  const sluice_result_writer* writer() const { return &writer_; }
+
+  // The messages for the client, without ReadyForQuery.
+  std::string render() const;
+  bool failed() const { return error_.has_value(); }
+  const std::string& tag() const { return tag_; }
+
+  // For the host's own answers.
+  void add_column(const std::string& name, uint32_t type_oid);
+  void add_row(std::vector<std::optional<std::string>> values);
+  void set_tag(std::string tag) { tag_ = std::move(tag); }
+  void set_error(std::string sqlstate, std::string message);
+  void add_notice(std::string message, std::string detail);
+
+ private:
+  struct Column {
+    std::string name;
+    uint32_t type_oid;
+  };
+  struct Notice {
+    std::string message, detail;
+  };
+  sluice_result_writer writer_{};
+  std::vector<Column> columns_;
+  std::vector<std::vector<std::optional<std::string>>> rows_;
+  std::vector<Notice> notices_;
+  std::string tag_;
+  std::optional<std::pair<std::string, std::string>> error_;  // sqlstate, message
+  bool bad_row_ = false;  // a row whose width differs from the columns
+};
+
+}  // namespace sluice::admin

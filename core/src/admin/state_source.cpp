@@ -1,0 +1,271 @@
+// The daemon's StateSource: SLUICE_LIST_* snapshots in PgBouncer's order.
+#include "admin/state_source.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <set>
+
+#include "config/param_table.hpp"
+#include "pool/pool_manager.hpp"
+#include "server/daemon_context.hpp"
+
+namespace sluice::admin {
+
+namespace {
+
+thread_local const SocketSnapshot* t_sockets = nullptr;
+
+const char* nullable(const std::string& s) {
+  return s.empty() ? nullptr : s.c_str();
+}
+
+sluice_status list_pools(DaemonContext& ctx, sluice_visit_fn visit, void* vctx) {
+  auto pools = ctx.pools().all();  // ordered by (database, user)
+  const auto rt = ctx.runtime();
+  // The admin console's own pool comes first in name order only if it sorts first; PgBouncer
+  // lists pools by (database, user), so merge it in.
+  bool admin_done = false;
+  auto admin_row = [&] {
+    sluice_pool_info p{};
+    p.struct_size = sizeof p;
+    p.database = "pgbouncer";
+    p.user = "pgbouncer";
+    p.pool_mode = "statement";
+    p.cl_active = ctx.console_clients.load();
+    visit(vctx, &p);
+    admin_done = true;
+  };
+  for (const auto& pool : pools) {
+    const PoolSettings& s = pool->settings();
+    if (!admin_done && s.database > "pgbouncer") admin_row();
+    PoolCounters c = pool->counters(rt->server_check_delay);
+    std::string balance;
+    if (s.host.find(',') != std::string::npos)
+      balance = s.balance_hosts ? "round-robin" : "disable";
+    sluice_pool_info p{};
+    p.struct_size = sizeof p;
+    p.database = s.database.c_str();
+    p.user = s.user.c_str();
+    p.pool_mode = s.pool_mode_name.c_str();
+    p.load_balance_hosts = nullable(balance);
+    p.cl_waiting = c.waiting;
+    p.cl_active = std::max(0, pool->clients() - c.waiting);
+    p.sv_active = c.active;
+    p.sv_idle = c.idle - c.used;
+    p.sv_used = c.used;
+    p.sv_login = c.login;
+    p.maxwait_us = static_cast<int64_t>(c.max_wait_seconds * 1e6);
+    visit(vctx, &p);
+  }
+  if (!admin_done) admin_row();
+  return SLUICE_OK;
+}
+
+sluice_status list_databases(DaemonContext& ctx, sluice_visit_fn visit, void* vctx) {
+  const auto rt = ctx.runtime();
+  const config::Config& cfg = *rt->config;
+  const int default_pool = static_cast<int>(cfg.integer("default_pool_size"));
+  const int min_pool = static_cast<int>(cfg.integer("min_pool_size"));
+  const int reserve = static_cast<int>(cfg.integer("reserve_pool_size"));
+  const int lifetime = static_cast<int>(cfg.seconds("server_lifetime"));
+  const int max_db = static_cast<int>(cfg.integer("max_db_connections"));
+  const int max_db_clients = static_cast<int>(cfg.integer("max_db_client_connections"));
+  // Configured databases, plus those the "*" entry created, plus the console.
+  std::map<std::string, config::DatabaseEntry> dbs;
+  for (const auto& [name, e] : cfg.databases()) {
+    if (name != "*") dbs.emplace(name, e);
+  }
+  if (auto star = cfg.databases().find("*"); star != cfg.databases().end()) {
+    for (const auto& p : ctx.pools().all()) {
+      const std::string& name = p->settings().database;
+      if (dbs.count(name)) continue;
+      config::DatabaseEntry e = star->second;
+      e.name = name;
+      if (e.dbname.empty()) e.dbname = name;
+      dbs.emplace(name, e);
+    }
+  }
+  config::DatabaseEntry console;
+  console.name = "pgbouncer";
+  dbs.emplace("pgbouncer", console);
+  for (const auto& [name, e] : dbs) {
+    sluice_database_info d{};
+    d.struct_size = sizeof d;
+    d.name = name.c_str();
+    std::string balance;
+    if (name == "pgbouncer") {
+      d.host = nullptr;
+      d.port = static_cast<int32_t>(cfg.integer("listen_port"));
+      d.database = "pgbouncer";
+      d.force_user = "pgbouncer";
+      d.pool_size = 2;
+      d.server_lifetime = lifetime;
+      d.pool_mode = "statement";
+      d.current_client_connections = ctx.console_clients.load();
+      visit(vctx, &d);
+      continue;
+    }
+    d.host = e.host.empty() || e.host.front() == '/' ? nullptr : e.host.c_str();
+    d.port = e.port;
+    d.database = e.dbname.empty() ? name.c_str() : e.dbname.c_str();
+    d.force_user = nullable(e.user);
+    d.pool_size = e.pool_size >= 0 ? e.pool_size : default_pool;
+    d.min_pool_size = e.min_pool_size >= 0 ? e.min_pool_size : min_pool;
+    d.reserve_pool_size = e.reserve_pool_size >= 0 ? e.reserve_pool_size : reserve;
+    d.server_lifetime = e.server_lifetime >= 0 ? e.server_lifetime : lifetime;
+    d.pool_mode = nullable(e.pool_mode);
+    if (e.host.find(',') != std::string::npos)
+      balance = e.load_balance_hosts.empty() ? "round-robin" : e.load_balance_hosts;
+    d.load_balance_hosts = nullable(balance);
+    d.max_connections = e.max_db_connections >= 0 ? e.max_db_connections : max_db;
+    d.current_connections = ctx.pools().db_connections(name);
+    d.max_client_connections =
+        e.max_db_client_connections >= 0 ? e.max_db_client_connections : max_db_clients;
+    d.current_client_connections = ctx.db_clients.count(name);
+    visit(vctx, &d);
+  }
+  return SLUICE_OK;
+}
+
+sluice_status list_users(DaemonContext& ctx, sluice_visit_fn visit, void* vctx) {
+  const auto rt = ctx.runtime();
+  const config::Config& cfg = *rt->config;
+  const int max_user = static_cast<int>(cfg.integer("max_user_connections"));
+  const int max_user_clients = static_cast<int>(cfg.integer("max_user_client_connections"));
+  std::set<std::string> names;
+  for (const auto& [name, secret] : *rt->userlist) names.insert(name);
+  for (const auto& [name, u] : cfg.users()) names.insert(name);
+  for (const auto& name : names) {
+    const config::UserEntry* u = nullptr;
+    if (auto it = cfg.users().find(name); it != cfg.users().end()) u = &it->second;
+    sluice_user_info i{};
+    i.struct_size = sizeof i;
+    i.name = name.c_str();
+    i.pool_size = u ? u->pool_size : -1;
+    i.reserve_pool_size = u ? u->reserve_pool_size : -1;
+    i.pool_mode = u ? nullable(u->pool_mode) : nullptr;
+    i.max_user_connections = u && u->max_user_connections >= 0 ? u->max_user_connections : max_user;
+    i.current_connections = ctx.pools().user_connections(name);
+    i.max_user_client_connections = u && u->max_user_client_connections >= 0
+                                        ? u->max_user_client_connections
+                                        : max_user_clients;
+    i.current_client_connections = ctx.user_clients.count(name);
+    visit(vctx, &i);
+  }
+  return SLUICE_OK;
+}
+
+sluice_status list_stats(DaemonContext& ctx, sluice_visit_fn visit, void* vctx) {
+  auto rows = ctx.stats.snapshot(ctx.pools());
+  if (std::none_of(rows.begin(), rows.end(),
+                   [](const auto& r) { return r.database == "pgbouncer"; })) {
+    DatabaseStats admin;
+    admin.database = "pgbouncer";
+    rows.push_back(admin);
+    std::sort(rows.begin(), rows.end(),
+              [](const auto& a, const auto& b) { return a.database < b.database; });
+  }
+  for (const auto& r : rows) {
+    sluice_stats_info s{};
+    s.struct_size = sizeof s;
+    s.database = r.database.c_str();
+    s.totals = r.totals;
+    s.averages = r.averages;
+    visit(vctx, &s);
+  }
+  return SLUICE_OK;
+}
+
+sluice_status list_config(DaemonContext& ctx, sluice_visit_fn visit, void* vctx) {
+  const auto rt = ctx.runtime();
+  const config::Config& cfg = *rt->config;
+  std::vector<const config::ParamDef*> defs;
+  for (const auto& def : config::param_table()) defs.push_back(&def);
+  std::sort(defs.begin(), defs.end(), [](auto* a, auto* b) { return a->name < b->name; });
+  for (const auto* def : defs) {
+    std::string key(def->name);
+    std::optional<std::string> value = cfg.raw(key);
+    std::string dflt(def->default_value);
+    sluice_config_info c{};
+    c.struct_size = sizeof c;
+    c.key = key.c_str();
+    c.value = value ? value->c_str() : nullptr;
+    c.default_value = def->has_null_default ? nullptr : dflt.c_str();
+    c.changeable = def->reloadable ? 1 : 0;
+    visit(vctx, &c);
+  }
+  return SLUICE_OK;
+}
+
+sluice_status list_sockets(const std::vector<SocketRow>* rows, sluice_visit_fn visit, void* vctx) {
+  if (!rows) return SLUICE_ERROR;  // only inside an admin command that collected them
+  for (const auto& r : *rows) {
+    sluice_socket_info info = r.info();
+    visit(vctx, &info);
+  }
+  return SLUICE_OK;
+}
+
+}  // namespace
+
+SocketSnapshot::Scope::Scope(const SocketSnapshot* s) : previous_(t_sockets) {
+  t_sockets = s;
+}
+SocketSnapshot::Scope::~Scope() {
+  t_sockets = previous_;
+}
+const SocketSnapshot* SocketSnapshot::current() {
+  return t_sockets;
+}
+
+plugin::HostApiProvider::StateSource make_state_source(DaemonContext& ctx) {
+  plugin::HostApiProvider::StateSource src;
+  src.list = [&ctx](sluice_list_kind kind, sluice_visit_fn visit, void* vctx) -> sluice_status {
+    switch (kind) {
+      case SLUICE_LIST_POOLS:
+        return list_pools(ctx, visit, vctx);
+      case SLUICE_LIST_DATABASES:
+        return list_databases(ctx, visit, vctx);
+      case SLUICE_LIST_USERS:
+        return list_users(ctx, visit, vctx);
+      case SLUICE_LIST_STATS:
+        return list_stats(ctx, visit, vctx);
+      case SLUICE_LIST_CONFIG:
+        return list_config(ctx, visit, vctx);
+      case SLUICE_LIST_CLIENTS:
+        return list_sockets(t_sockets ? &t_sockets->clients : nullptr, visit, vctx);
+      case SLUICE_LIST_SERVERS:
+        return list_sockets(t_sockets ? &t_sockets->servers : nullptr, visit, vctx);
+      default:
+        return SLUICE_ERROR;
+    }
+  };
+  src.state = [&ctx](sluice_state_info* out) {
+    static const std::string kVersion =
+        "PgBouncer " + kCompatibleVersion + " (sluice " SLUICE_VERSION_STRING ")";
+    const uint32_t size = out->struct_size;
+    sluice_state_info s{};
+    s.struct_size = size;
+    s.version = kVersion.c_str();
+    s.shutting_down = ctx.shutting_down.load() ? 1 : 0;
+    const auto rt = ctx.runtime();
+    s.databases = static_cast<int32_t>(rt->config->databases().size()) + 1;  // + "pgbouncer"
+    std::set<std::string> users;
+    for (const auto& [n, secret] : *rt->userlist) users.insert(n);
+    for (const auto& [n, u] : rt->config->users()) users.insert(n);
+    s.users = static_cast<int32_t>(users.size());
+    s.peers = static_cast<int32_t>(rt->config->peers().size());
+    auto pools = ctx.pools().all();
+    s.pools = static_cast<int32_t>(pools.size()) + 1;
+    s.used_clients = ctx.client_count.load();
+    for (const auto& p : pools) {
+      PoolCounters c = p->counters();
+      s.used_servers += c.active + c.idle + c.login;
+    }
+    std::memcpy(out, &s, std::min<size_t>(size, sizeof s));
+  };
+  return src;
+}
+
+}  // namespace sluice::admin

@@ -1,0 +1,229 @@
+// The admin console: a client of the virtual database "pgbouncer" talks to the pooler itself.
+// Simple query protocol; each command goes to the admin-command plugin extension of the same
+// name (plugins/admin_show for SHOW ...), a few are answered here: RELOAD, and the fake
+// SHOW/SET of session parameters that drivers send.
+#include <spdlog/spdlog.h>
+#include <strings.h>
+
+#include "admin/console_command.hpp"
+#include "admin/result_builder.hpp"
+#include "admin/socket_row.hpp"
+#include "admin/state_source.hpp"
+#include "plugin/registry.hpp"
+#include "pool/pool_manager.hpp"
+#include "protocol/backend_messages.hpp"
+#include "server/message_io.hpp"
+#include "server/shard.hpp"
+#include "session/client_session.hpp"
+
+namespace sluice {
+
+namespace {
+
+bool in_list(const std::string& list, const std::string& user) {
+  for (const auto& u : config::split_list(list)) {
+    if (u == user) return true;
+  }
+  return false;
+}
+
+// Parameters drivers ask the console about, with PgBouncer's fixed answers.
+const char* fake_param(const std::string& name) {
+  static const std::pair<const char*, const char*> kParams[] = {
+      {"client_encoding", "UTF-8"},
+      {"default_transaction_isolation", "read committed"},
+      {"standard_conforming_strings", "on"},
+      {"datestyle", "ISO"},
+      {"timezone", "GMT"}};
+  for (const auto& [k, v] : kParams) {
+    if (::strcasecmp(k, name.c_str()) == 0) return v;
+  }
+  return nullptr;
+}
+
+// Commands that only admin_users may run (everything but SHOW).
+bool needs_admin(const admin::ConsoleCommand& c) {
+  return c.verb != "SHOW";
+}
+
+}  // namespace
+
+void ClientSession::describe(std::vector<SocketRow>& clients,
+                             std::vector<SocketRow>& servers) const {
+  if (!relaying_ && !console_) return;  // login-phase clients are not listed (PgBouncer)
+  const auto now = std::chrono::steady_clock::now();
+  SocketRow c;
+  c.type = 'C';
+  c.user = user_;
+  c.database = database_;
+  c.state = waiting_since_ != kNever ? "waiting" : server_ ? "active" : "idle";
+  c.addr = origin_.is_unix ? "unix" : origin_.addr;
+  c.port = origin_.port;
+  local_address(const_cast<Socket&>(client_).native_handle(), &c.local_addr, &c.local_port);
+  c.connect_time_us = wall_us(connected_at_);
+  c.request_time_us = wall_us(last_active_);
+  if (waiting_since_ != kNever) {
+    c.wait_us = std::chrono::duration_cast<std::chrono::microseconds>(now - waiting_since_).count();
+  } else if (request_started_ != kNever) {
+    c.wait_us =
+        std::chrono::duration_cast<std::chrono::microseconds>(now - request_started_).count();
+  }
+  c.ptr = id_;
+  if (const std::string* app = find_param(client_params_, "application_name"))
+    c.application_name = *app;
+  c.id = static_cast<int64_t>(id_);
+  if (server_) {
+    c.link = server_->id;
+    SocketRow s;
+    s.type = 'S';
+    s.user = pool_->settings().user;
+    s.database = pool_->settings().database;
+    s.state = "active";
+    s.addr = server_->address.family == AF_UNIX ? "unix" : server_->address.host;
+    s.port = server_->address.port;
+    if (server_sock_) {
+      local_address(const_cast<Socket&>(*server_sock_).native_handle(), &s.local_addr,
+                    &s.local_port);
+    }
+    s.connect_time_us = wall_us(server_->connected_at);
+    s.request_time_us = c.request_time_us;
+    s.close_needed = server_->close_needed ? 1 : 0;
+    s.ptr = server_->id;
+    s.link = id_;
+    s.remote_pid = static_cast<int32_t>(server_->backend_pid);
+    if (const std::string* app = find_param(server_->params, "application_name"))
+      s.application_name = *app;
+    s.id = static_cast<int64_t>(server_->id);
+    servers.push_back(std::move(s));
+  }
+  clients.push_back(std::move(c));
+}
+
+// The admin welcome: PgBouncer's fixed parameter set, a cancel key, ReadyForQuery.
+Awaitable<bool> ClientSession::console_welcome() {
+  const config::Config& cfg = *runtime_->config;
+  console_admin_ = in_list(cfg.str("admin_users"), user_);
+  if (!console_admin_ && !in_list(cfg.str("stats_users"), user_)) {
+    co_await send_fatal("08P01", "not allowed");
+    co_return false;
+  }
+  console_ = true;
+  ++ctx_.console_clients;
+  std::string out;
+  protocol::append_authentication_ok(out);
+  protocol::append_parameter_status(out, "server_version", admin::kCompatibleVersion + "/bouncer");
+  protocol::append_parameter_status(out, "client_encoding", "UTF8");
+  protocol::append_parameter_status(out, "server_encoding", "UTF8");
+  protocol::append_parameter_status(out, "DateStyle", "ISO");
+  protocol::append_parameter_status(out, "TimeZone", "GMT");
+  protocol::append_parameter_status(out, "standard_conforming_strings", "on");
+  protocol::append_parameter_status(out, "is_superuser", "on");
+  if (const std::string* app = find_param(client_params_, "application_name"))
+    protocol::append_parameter_status(out, "application_name", *app);
+  protocol::append_backend_key_data(out, 0, 0);
+  protocol::append_ready_for_query(out, 'I');
+  co_await write_all(client_, out);
+  co_return true;
+}
+
+Awaitable<void> ClientSession::console_loop() {
+  last_active_ = std::chrono::steady_clock::now();
+  for (;;) {
+    Message m = co_await read_message(client_, 1 << 20);
+    last_active_ = std::chrono::steady_clock::now();
+    if (m.type == 'X') co_return;
+    if (m.type != 'Q') {
+      std::string out;
+      protocol::append_error(out, "ERROR", "08P01",
+                             m.type == 'P' || m.type == 'B' || m.type == 'E' || m.type == 'D' ||
+                                     m.type == 'S' || m.type == 'H' || m.type == 'C'
+                                 ? "extended query protocol not supported by admin console"
+                                 : "unexpected message on the admin console");
+      co_await write_all(client_, out);
+      close_reason_ = "admin console: unsupported protocol message";
+      co_return;
+    }
+    std::string query(m.body.data(),
+                      m.body.find('\0') == std::string::npos ? m.body.size() : m.body.find('\0'));
+    std::string out = co_await console_execute(query);
+    protocol::append_ready_for_query(out, 'I');
+    co_await write_all(client_, out);
+  }
+}
+
+Awaitable<std::string> ClientSession::console_execute(const std::string& query) {
+  admin::ResultBuilder result;
+  std::string error;
+  auto cmd = admin::parse_console_command(query, &error);
+  if (!cmd) {
+    result.set_error("08P01", error);
+    co_return result.render();
+  }
+  if (cmd->verb == "SHOW") {
+    std::string lower = cmd->argument;
+    for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (const char* v = fake_param(lower)) {
+      result.add_column(lower, SLUICE_TYPE_TEXT);
+      result.add_row({std::string(v)});
+      result.set_tag("SHOW");
+      co_return result.render();
+    }
+  }
+  if (cmd->verb == "SET" && fake_param(cmd->argument)) {
+    result.add_notice("SET ignored", "");
+    result.set_tag("SET");
+    co_return result.render();
+  }
+  if (needs_admin(*cmd) && !console_admin_) {
+    result.set_error("08P01", "admin access needed");
+    co_return result.render();
+  }
+  if (cmd->verb == "RELOAD" && cmd->argument.empty()) {
+    std::string failure = ctx_.reload ? ctx_.reload() : std::string("RELOAD is not available");
+    if (failure.empty()) {
+      result.set_tag("RELOAD");
+    } else {
+      result.set_error("F0000", "RELOAD failed, see logs for additional details");
+    }
+    co_return result.render();
+  }
+  const sluice_admin_command_vtable* ext = runtime_->plugins->admin_command(cmd->name());
+  if (!ext) {
+    result.set_error("08P01", "invalid command '" + query + "', use SHOW HELP;");
+    co_return result.render();
+  }
+  // SHOW CLIENTS/SERVERS/SOCKETS read every shard's sessions on their own threads first.
+  admin::SocketSnapshot sockets;
+  const std::string name = cmd->name();
+  if (name == "SHOW CLIENTS" || name == "SHOW SERVERS" || name == "SHOW SOCKETS" ||
+      name == "SHOW ACTIVE_SOCKETS") {
+    for (Shard* sh : ctx_.shards) {
+      auto part = co_await asio::co_spawn(
+          sh->io(),
+          [sh]() -> Awaitable<admin::SocketSnapshot> {
+            admin::SocketSnapshot snap;
+            sh->sessions().for_each(
+                [&](ShardMember& m) { m.describe(snap.clients, snap.servers); });
+            co_return snap;
+          },
+          asio::use_awaitable);
+      for (auto& r : part.clients) sockets.clients.push_back(std::move(r));
+      for (auto& r : part.servers) sockets.servers.push_back(std::move(r));
+    }
+    double check_delay = runtime_->server_check_delay;
+    for (const auto& p : ctx_.pools().all()) p->describe_idle(sockets.servers, check_delay);
+  }
+  std::string argument = cmd->verb == "SHOW" ? std::string() : cmd->argument;
+  sluice_admin_request req{};
+  req.struct_size = sizeof req;
+  req.command = query.c_str();
+  req.argument = argument.empty() ? nullptr : argument.c_str();
+  req.user = user_.c_str();
+  req.is_admin = console_admin_ ? 1 : 0;
+  admin::SocketSnapshot::Scope scope(&sockets);  // list(CLIENTS/SERVERS) reads it on this thread
+  if (ext->execute(ext->ctx, &req, result.writer()) != SLUICE_OK && !result.failed())
+    result.set_error("XX000", "admin command " + name + " failed");
+  co_return result.render();
+}
+
+}  // namespace sluice

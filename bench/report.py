@@ -4,6 +4,7 @@
 usage: report.py results.jsonl failures.txt out.json out.md
 """
 import json
+import statistics
 import sys
 
 # Targets of issue 3 item 9 (sluice relative to PgBouncer on the development machine).
@@ -58,11 +59,20 @@ def main():
             tests.append(r["test"])
         if r["target"] not in targets:
             targets.append(r["target"])
-    by = {(r["test"], r["target"]): r for r in thr}
+    by = {}
+    for r in thr:
+        by.setdefault((r["test"], r["target"]), []).append(r)
 
     def get(test, target, key):
-        r = by.get((test, target))
-        return num(r.get(key)) if r else None
+        """median over the rounds of a run (BENCH_REPEAT)"""
+        vals = [num(r.get(key)) for r in by.get((test, target), [])]
+        vals = [v for v in vals if v is not None]
+        return statistics.median(vals) if vals else None
+
+    def spread(test, target, key):
+        vals = [num(r.get(key)) for r in by.get((test, target), [])]
+        vals = [v for v in vals if v is not None]
+        return (min(vals), max(vals)) if len(vals) > 1 else None
 
     out = []
     out.append("# sluice vs PgBouncer vs direct PostgreSQL\n")
@@ -74,7 +84,8 @@ def main():
         f"{meta.get('sluice_build_type') or 'unknown build type'}).  \n"
         f"pool_mode={meta.get('pool_mode')}, default_pool_size={meta.get('pool_size')}, auth_type={meta.get('auth')}, "
         f"pgbench scale {meta.get('scale')}, -c {meta.get('clients')} -j {meta.get('threads')}, "
-        f"{meta.get('seconds')} s per run ({meta.get('connect_seconds')} s for -C); PostgreSQL with "
+        f"{meta.get('seconds')} s per run ({meta.get('connect_seconds')} s for -C), "
+        f"{meta.get('repeat', '1')} round(s) (medians shown); PostgreSQL with "
         "fsync/synchronous_commit/full_page_writes off. pgbench, the pooler and PostgreSQL share the "
         "same cores over loopback. Ratios (×pgb) are to PgBouncer in the same run.\n"
     )
@@ -90,9 +101,16 @@ def main():
     out.append("tps: pgbench; CPU: the pooler's utime+stime (all threads, /proc/PID/stat) during the run "
                "÷ transactions, in ms per 1,000 transactions (lower is better); peak RSS: VmHWM during the run "
                "(reset before each run).\n")
+    multi = any(len(v) > 1 for v in by.values())
+    if multi:
+        out.append("With several rounds, each figure is the median; min–max of tps and CPU are in brackets.\n")
     out.append("| test | target | tps | tps ×pgb | latency ms | CPU ms/1k tx | CPU ×pgb | peak RSS MiB | RSS ×pgb "
                "| other load (cores) |")
     out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+
+    def rng(t, x, key, digits):
+        sp = spread(t, x, key)
+        return f" [{fmt(sp[0], digits)}–{fmt(sp[1], digits)}]" if sp else ""
     for t in tests:
         bt, bc, bh = (get(t, "pgbouncer", k) for k in ("tps", "cpu_ms_per_1k_tx", "peak_rss_kb"))
         for x in targets:
@@ -101,8 +119,9 @@ def main():
             tps, cpu, hwm = (get(t, x, k) for k in ("tps", "cpu_ms_per_1k_tx", "peak_rss_kb"))
             pooler = x != "direct"
             out.append(
-                f"| {t} | {label(x)} | {fmt(tps)} | {fr(ratio(tps, bt))} | {fmt(get(t, x, 'latency_ms'), 2)} "
-                f"| {fmt(cpu, 2) if pooler else '—'} | {fr(ratio(cpu, bc)) if pooler else '—'} "
+                f"| {t} | {label(x)} | {fmt(tps)}{rng(t, x, 'tps', 0)} | {fr(ratio(tps, bt))} "
+                f"| {fmt(get(t, x, 'latency_ms'), 2)} "
+                f"| {(fmt(cpu, 2) + rng(t, x, 'cpu_ms_per_1k_tx', 1)) if pooler else '—'} | {fr(ratio(cpu, bc)) if pooler else '—'} "
                 f"| {fmt(mb(hwm), 1) if pooler else '—'} | {fr(ratio(hwm, bh)) if pooler else '—'} "
                 f"| {fmt(get(t, x, 'other_cpu_cores'), 2)} |")
     out.append("")

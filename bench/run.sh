@@ -38,6 +38,7 @@ SCALE=${BENCH_SCALE:-10}
 IDLE_N=${BENCH_IDLE_CLIENTS:-5000}        # 0 = skip the idle-clients test
 IDLE_SLEEP=${BENCH_IDLE_SLEEP:-15}
 WARMUP=${BENCH_WARMUP:-3}
+REPEAT=${BENCH_REPEAT:-1}                 # rounds of all throughput runs; the report shows medians
 AUTH=${BENCH_AUTH:-md5}                   # md5 or trust (client side of the poolers)
 RUN_USER=${BENCH_USER:-postgres}          # non-root user that runs postgres and the poolers
 NCORES=$(nproc)
@@ -154,12 +155,17 @@ TESTS=("select-only|$DUR|-S -c $CLIENTS -j $THREADS")
 [[ $CDUR -gt 0 ]] && TESTS+=("select-only -C|$CDUR|-S -C -c $CLIENTS -j $THREADS")
 TESTS+=("select-only -M extended|$DUR|-S -M extended -c $CLIENTS -j $THREADS")
 
-for spec in "${TESTS[@]}"; do
-  IFS='|' read -r name dur args <<<"$spec"
-  for t in "${TARGETS[@]}"; do
-    [[ $t == direct || -n ${PID_OF[$t]} ]] || continue
-    # shellcheck disable=SC2086
-    run_one "$name" "$t" "$dur" $args
+# Targets take turns within each test, and with BENCH_REPEAT > 1 whole rounds repeat, so a burst
+# of load from elsewhere on the machine hits one run of each, not all runs of one target.
+for ((round = 1; round <= REPEAT; round++)); do
+  [[ $REPEAT -gt 1 ]] && log "round $round of $REPEAT"
+  for spec in "${TESTS[@]}"; do
+    IFS='|' read -r name dur args <<<"$spec"
+    for t in "${TARGETS[@]}"; do
+      [[ $t == direct || -n ${PID_OF[$t]} ]] || continue
+      # shellcheck disable=SC2086
+      ROUND=$round run_one "$name" "$t" "$dur" $args
+    done
   done
 done
 
@@ -192,7 +198,7 @@ emit kind=meta date="$(date -u +%Y-%m-%dT%H:%M:%SZ)" host_cores="$NCORES" kernel
      sluice_git="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet HEAD -- core plugins sdk 2>/dev/null || echo '+dirty')" \
      sluice_build_type="$SLUICE_BUILD_TYPE" sluice_bin="$SLUICE_BIN" workers_n="$WORKERS_N" labels="$labels" \
      pool_mode="$POOL_MODE" scale="$SCALE" pool_size="$POOL" auth="$AUTH" clients="$CLIENTS" threads="$THREADS" \
-     seconds="$DUR" connect_seconds="$CDUR" idle_clients="$IDLE_N" clk_tck="$CLK_TCK"
+     seconds="$DUR" connect_seconds="$CDUR" repeat="$REPEAT" idle_clients="$IDLE_N" clk_tck="$CLK_TCK"
 
 python3 "$HERE/report.py" "$RESULTS_JSONL" "$T/failures.txt" "$RESULTS_DIR/latest.json" "$RESULTS_DIR/latest.md" \
   || die "report generation failed"

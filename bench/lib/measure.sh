@@ -48,7 +48,7 @@ print(round(max(busy-ours,0)/d,2), round(busy/d,2))")"
     # CPU milliseconds per 1,000 transactions (numerically the same as microseconds per transaction)
     [[ -n $tx && $tx -gt 0 ]] && ms_per_1k=$(calc "round($cpu_us/$tx, 2)")
   fi
-  emit kind=throughput test="$test" target="$target" rc="$rc" tps="${tps:-}" latency_ms="${lat:-}" \
+  emit kind=throughput test="$test" target="$target" round="${ROUND:-1}" rc="$rc" tps="${tps:-}" latency_ms="${lat:-}" \
        transactions="${tx:-}" failed="${failed:-}" error_lines="$errs" pooler_cpu_us="$cpu_us" \
        cpu_ms_per_1k_tx="$ms_per_1k" peak_rss_kb="$hwm" rss_end_kb="$rss" hwm_reset="$hwm_reset" \
        pooler_alive="$alive" args="$*" seconds="$dur" pgbench_cpu_s="$(calc "round(${ucpu:-0}+${scpu:-0},2)")" \

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034  # globals set here are read by the scripts that source this file
 # bench/lib/common.sh - logging, /proc readers, ports, result records. Sourced by bench/run.sh.
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034  # globals set here are read by the scripts that source this file
 # bench/lib/poolers.sh - find (or build) sluice, write equivalent configs, start the poolers.
 # Sourced by bench/run.sh.
 

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034  # globals set here are read by the scripts that source this file
 # bench/lib/postgres.sh - the throw-away PostgreSQL of a bench run. Sourced by bench/run.sh.
 #
 # Not shared with tests/integration/lib.sh on purpose: that harness is fail-fast (set -e, exits

@@ -4,7 +4,13 @@
 usage: report.py results.jsonl failures.txt out.json out.md
 """
 import json
+import statistics
 import sys
+
+# Targets of issue 3 item 9 (sluice relative to PgBouncer on the development machine).
+TARGET_TPS = 1.0        # at least PgBouncer's tps
+TARGET_CPU = 0.7        # at most 0.7x its CPU per transaction
+TARGET_IDLE = 1.0       # no more memory per idle client
 
 
 def num(v):
@@ -24,8 +30,16 @@ def fmt(v, digits=1):
 
 def ratio(a, b):
     if a is None or b is None or b == 0:
-        return "n/a"
-    return f"{a / b:.2f}"
+        return None
+    return a / b
+
+
+def fr(r):
+    return "n/a" if r is None else f"{r:.2f}"
+
+
+def mb(kb):
+    return None if kb is None else kb / 1024
 
 
 def main():
@@ -36,93 +50,134 @@ def main():
     thr = [r for r in rows if r["kind"] == "throughput"]
     idle = {r["target"]: r for r in rows if r["kind"] == "idle"}
     logs = {r["target"]: r for r in rows if r["kind"] == "log"}
+    labels = dict(kv.split(":", 1) for kv in meta.get("labels", "").split(";") if ":" in kv)
+    label = lambda t: labels.get(t, t)  # noqa: E731
 
-    tests = []
+    tests, targets = [], []
     for r in thr:
         if r["test"] not in tests:
             tests.append(r["test"])
-    by = {(r["test"], r["target"]): r for r in thr}
+        if r["target"] not in targets:
+            targets.append(r["target"])
+    by = {}
+    for r in thr:
+        by.setdefault((r["test"], r["target"]), []).append(r)
 
     def get(test, target, key):
-        r = by.get((test, target))
-        return num(r.get(key)) if r else None
+        """median over the rounds of a run (BENCH_REPEAT)"""
+        vals = [num(r.get(key)) for r in by.get((test, target), [])]
+        vals = [v for v in vals if v is not None]
+        return statistics.median(vals) if vals else None
+
+    def spread(test, target, key):
+        vals = [num(r.get(key)) for r in by.get((test, target), [])]
+        vals = [v for v in vals if v is not None]
+        return (min(vals), max(vals)) if len(vals) > 1 else None
 
     out = []
     out.append("# sluice vs PgBouncer vs direct PostgreSQL\n")
     out.append(
-        f"{meta.get('date', '?')} — {meta.get('host_cores', '?')} cores, kernel {meta.get('kernel', '?')}; "
-        f"{meta.get('postgres', '?')}; {meta.get('pgbouncer', '?')}; {meta.get('sluice', 'sluice ?')} "
-        f"(git {meta.get('sluice_git', '?')}, build type {meta.get('sluice_build_type') or 'unknown'}, "
-        f"workers={meta.get('sluice_workers', '?')}, binary {meta.get('sluice_bin', '?')}).  \n"
-        f"pgbench scale {meta.get('scale')}, pool_mode=session, default_pool_size={meta.get('pool_size')}, "
-        f"auth_type={meta.get('auth')}, {meta.get('seconds')} s per run ({meta.get('connect_seconds')} s for -C), "
-        "PostgreSQL with fsync/synchronous_commit/full_page_writes off. All on one machine over loopback: "
-        "pgbench, the pooler and PostgreSQL share the same cores.\n"
+        f"{meta.get('date', '?')} — {meta.get('host_cores', '?')} × {meta.get('cpu_model', '?')}, "
+        f"{int(num(meta.get('mem_total_kb')) or 0) // 1024} MiB RAM, kernel {meta.get('kernel', '?')}; "
+        f"{meta.get('postgres', '?')}; {meta.get('pgbench', '?')}; {meta.get('pgbouncer', '?')}; "
+        f"{meta.get('sluice', 'sluice ?')} (git {meta.get('sluice_git', '?')}, "
+        f"{meta.get('sluice_build_type') or 'unknown build type'}).  \n"
+        f"pool_mode={meta.get('pool_mode')}, default_pool_size={meta.get('pool_size')}, auth_type={meta.get('auth')}, "
+        f"pgbench scale {meta.get('scale')}, -c {meta.get('clients')} -j {meta.get('threads')}, "
+        f"{meta.get('seconds')} s per run ({meta.get('connect_seconds')} s for -C), "
+        f"{meta.get('repeat', '1')} round(s) (medians shown); PostgreSQL with "
+        "fsync/synchronous_commit/full_page_writes off. pgbench, the pooler and PostgreSQL share the "
+        "same cores over loopback. Ratios (×pgb) are to PgBouncer in the same run.\n"
     )
-
     if meta.get("sluice_build_type") in (None, "", "Debug"):
         out.append(f"**Warning: the sluice binary is a {meta.get('sluice_build_type') or 'unknown'} build "
                    "(not optimized): its tps and CPU numbers understate an optimized build.**\n")
     others = [num(r.get("other_cpu_cores")) for r in thr if num(r.get("other_cpu_cores")) is not None]
     if others and max(others) > 0.25:
         out.append(f"**Note: other processes on the machine used up to {max(others):.2f} cores during the runs "
-                   "(column 'other load'); tps numbers of those runs are disturbed.**\n")
-    out.append("## Throughput (pgbench, higher tps is better)\n")
-    out.append("| test | direct tps | pgbouncer tps | sluice tps | sluice/pgbouncer | sluice/direct "
-               "| direct lat ms | pgbouncer lat ms | sluice lat ms | other load (cores) d/b/s |")
-    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
-    for t in tests:
-        d, b, s = (get(t, x, "tps") for x in ("direct", "pgbouncer", "sluice"))
-        ld, lb, ls = (get(t, x, "latency_ms") for x in ("direct", "pgbouncer", "sluice"))
-        out.append(f"| {t} | {fmt(d)} | {fmt(b)} | {fmt(s)} | {ratio(s, b)} | {ratio(s, d)} "
-                   f"| {fmt(ld, 3)} | {fmt(lb, 3)} | {fmt(ls, 3)} "
-                   f"| {'/'.join(fmt(get(t, x, 'other_cpu_cores'), 2) for x in ('direct', 'pgbouncer', 'sluice'))} |")
-    out.append("")
+                   "(column 'other load'); tps of those runs is disturbed; CPU per transaction much less so.**\n")
 
-    out.append("## Pooler CPU per transaction (utime+stime from /proc/PID/stat ÷ transactions, lower is better)\n")
-    have_instr = any(num(r.get("instructions_per_tx")) for r in thr)
-    hdr = "| test | pgbouncer µs/tx | sluice µs/tx | sluice/pgbouncer | pgbouncer CPU s | sluice CPU s |"
-    sep = "|---|---:|---:|---:|---:|---:|"
-    if have_instr:
-        hdr += " pgbouncer instr/tx | sluice instr/tx | sluice/pgbouncer |"
-        sep += "---:|---:|---:|"
-    out.append(hdr)
-    out.append(sep)
+    out.append("## Throughput and pooler cost\n")
+    out.append("tps: pgbench; CPU: the pooler's utime+stime (all threads, /proc/PID/stat) during the run "
+               "÷ transactions, in ms per 1,000 transactions (lower is better); peak RSS: VmHWM during the run "
+               "(reset before each run).\n")
+    multi = any(len(v) > 1 for v in by.values())
+    if multi:
+        out.append("With several rounds, each figure is the median; min–max of tps and CPU are in brackets.\n")
+    out.append("| test | target | tps | tps ×pgb | latency ms | CPU ms/1k tx | CPU ×pgb | peak RSS MiB | RSS ×pgb "
+               "| other load (cores) |")
+    out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+
+    def rng(t, x, key, digits):
+        sp = spread(t, x, key)
+        return f" [{fmt(sp[0], digits)}–{fmt(sp[1], digits)}]" if sp else ""
     for t in tests:
-        b, s = get(t, "pgbouncer", "cpu_us_per_tx"), get(t, "sluice", "cpu_us_per_tx")
-        cb, cs = get(t, "pgbouncer", "pooler_cpu_us"), get(t, "sluice", "pooler_cpu_us")
-        line = (f"| {t} | {fmt(b, 2)} | {fmt(s, 2)} | {ratio(s, b)} "
-                f"| {fmt(cb / 1e6 if cb is not None else None, 2)} | {fmt(cs / 1e6 if cs is not None else None, 2)} |")
-        if have_instr:
-            ib, is_ = get(t, "pgbouncer", "instructions_per_tx"), get(t, "sluice", "instructions_per_tx")
-            line += f" {fmt(ib, 0)} | {fmt(is_, 0)} | {ratio(is_, ib)} |"
-        out.append(line)
+        bt, bc, bh = (get(t, "pgbouncer", k) for k in ("tps", "cpu_ms_per_1k_tx", "peak_rss_kb"))
+        for x in targets:
+            if (t, x) not in by:
+                continue
+            tps, cpu, hwm = (get(t, x, k) for k in ("tps", "cpu_ms_per_1k_tx", "peak_rss_kb"))
+            pooler = x != "direct"
+            out.append(
+                f"| {t} | {label(x)} | {fmt(tps)}{rng(t, x, 'tps', 0)} | {fr(ratio(tps, bt))} "
+                f"| {fmt(get(t, x, 'latency_ms'), 2)} "
+                f"| {(fmt(cpu, 2) + rng(t, x, 'cpu_ms_per_1k_tx', 1)) if pooler else '—'} | {fr(ratio(cpu, bc)) if pooler else '—'} "
+                f"| {fmt(mb(hwm), 1) if pooler else '—'} | {fr(ratio(hwm, bh)) if pooler else '—'} "
+                f"| {fmt(get(t, x, 'other_cpu_cores'), 2)} |")
     out.append("")
-    if not have_instr:
-        out.append(f"Instructions per transaction: {meta.get('perf_note') or 'not measured'}.\n")
 
     if idle:
         n = next(iter(idle.values())).get("clients")
-        out.append(f"## Memory per idle logged-in client ({n} clients, (VmRSS with − VmRSS before) ÷ N, lower is better)\n")
-        out.append("| pooler | connected | RSS before kB | RSS with clients kB | bytes/client | RSS after disconnect kB "
-                   "| fds with clients | connect time s |")
-        out.append("|---|---:|---:|---:|---:|---:|---:|---:|")
-        for t in ("pgbouncer", "sluice"):
-            r = idle.get(t)
-            if not r:
-                continue
-            out.append(f"| {t} | {r['connected']}/{r['clients']} | {r['rss_before_kb']} | {r['rss_with_kb']} "
-                       f"| {r['bytes_per_client'] or 'n/a'} | {r['rss_after_kb']} | {r['fds_with']} | {r['connect_seconds']} |")
-        b, s = (num(idle.get(t, {}).get("bytes_per_client")) for t in ("pgbouncer", "sluice"))
-        out.append(f"\nsluice/pgbouncer bytes per idle client: {ratio(s, b)}\n")
+        out.append(f"## {n} idle clients held open\n")
+        out.append("Each client logs in (md5) and then sends nothing; bytes per idle client = "
+                   "(VmRSS with the clients − VmRSS before) ÷ N; peak = VmHWM while they were connected.\n")
+        out.append("| pooler | connected | RSS before MiB | RSS with clients MiB | bytes/idle client | ×pgb "
+                   "| peak RSS MiB | peak ×pgb | connect time s |")
+        out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        b = idle.get("pgbouncer", {})
+        for t, r in idle.items():
+            out.append(
+                f"| {label(t)} | {r['connected']}/{r['clients']} | {fmt(mb(num(r['rss_before_kb'])))} "
+                f"| {fmt(mb(num(r['rss_with_kb'])))} | {r['bytes_per_client'] or 'n/a'} "
+                f"| {fr(ratio(num(r['bytes_per_client']), num(b.get('bytes_per_client'))))} "
+                f"| {fmt(mb(num(r['peak_rss_kb'])))} | {fr(ratio(num(r['peak_rss_kb']), num(b.get('peak_rss_kb'))))} "
+                f"| {r['connect_seconds']} |")
+        out.append("")
+
+    # against the targets of issue 3
+    sl = [x for x in targets if x.startswith("sluice")] or [x for x in idle if x.startswith("sluice")]
+    if sl:
+        out.append(f"## Against the targets (tps ≥ {TARGET_TPS}×, CPU/tx ≤ {TARGET_CPU}×, "
+                   f"bytes per idle client ≤ {TARGET_IDLE}× PgBouncer)\n")
+        out.append("| check | " + " | ".join(label(x) for x in sl) + " |")
+        out.append("|---|" + "---|" * len(sl))
+
+        def mark(r, limit, higher_better):
+            if r is None:
+                return "n/a"
+            ok = r >= limit if higher_better else r <= limit
+            return f"{r:.2f} {'met' if ok else '**not met**'}"
+        for t in tests:
+            out.append(f"| tps {t} | " + " | ".join(
+                mark(ratio(get(t, x, "tps"), get(t, "pgbouncer", "tps")), TARGET_TPS, True) for x in sl) + " |")
+            out.append(f"| CPU/tx {t} | " + " | ".join(
+                mark(ratio(get(t, x, "cpu_ms_per_1k_tx"), get(t, "pgbouncer", "cpu_ms_per_1k_tx")), TARGET_CPU, False)
+                for x in sl) + " |")
+        if idle:
+            bb = num(idle.get("pgbouncer", {}).get("bytes_per_client"))
+            out.append("| bytes per idle client | " + " | ".join(
+                mark(ratio(num(idle.get(x, {}).get("bytes_per_client")), bb), TARGET_IDLE, False) for x in sl) + " |")
+        out.append("")
 
     problems = list(failures)
     for t, r in logs.items():
         if int(r.get("error_lines") or 0) > 0:
-            problems.append(f"{t}: {r['error_lines']} ERROR/FATAL/WARNING lines in its log (see bench/results/logs/)")
+            problems.append(f"{label(t)}: {r['error_lines']} ERROR/FATAL/WARNING lines in its log (bench/results/logs/)")
     for r in thr:
         if num(r.get("failed")):
-            problems.append(f"{r['test']} on {r['target']}: {r['failed']} failed transactions")
+            problems.append(f"{r['test']} on {label(r['target'])}: {r['failed']} failed transactions")
+        if r.get("hwm_reset") == "0" and r["target"] != "direct":
+            problems.append(f"{r['test']} on {label(r['target'])}: could not reset VmHWM; peak RSS is since start")
     out.append("## Problems observed\n")
     out.extend(f"- {p}" for p in problems) if problems else out.append("none")
     out.append("")

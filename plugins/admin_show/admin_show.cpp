@@ -237,7 +237,7 @@ Row socket_row(const sluice_socket_info& s, std::string state) {
 
 // PgBouncer shows a socket of its "active" list that has no link as "idle" (1.25).
 std::string listed_state(const sluice_socket_info& s) {
-  const std::string state = s.state ? s.state : "";
+  std::string state = s.state ? s.state : "";
   if (state == "active" && !s.link) return "idle";
   return state;
 }
@@ -473,7 +473,7 @@ std::vector<Value> counter_values(const sluice_stats_counters& c) {
       int_text(c.server_parse_count),      int_text(c.bind_count)};
 }
 
-Table stats_table(const sluice_host_api* api, std::vector<const char*> names, bool totals,
+Table stats_table(const sluice_host_api* api, const std::vector<const char*>& names, bool totals,
                   bool averages) {
   Table t{{{"database", SLUICE_TYPE_TEXT}}, {}};
   for (const char* n : names) t.columns.push_back({n, SLUICE_TYPE_NUMERIC});

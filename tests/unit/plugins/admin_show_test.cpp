@@ -32,7 +32,7 @@ const std::vector<std::string> kAllCommands = {
     "SHOW PEER_POOLS"};
 
 // Row values: "<NULL>" stands for SQL NULL.
-Row row(std::vector<const char*> values) {
+Row row(const std::vector<const char*>& values) {
   Row r;
   for (const char* v : values)
     r.push_back(std::string_view(v) == "<NULL>" ? std::nullopt : std::optional<std::string>(v));

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "sluice/sdk.hpp"
 
@@ -56,6 +57,47 @@ TEST(FakeHost, host_wrapper_reads_config_and_random_through_the_c_api) {
   ASSERT_EQ(fake.logs().size(), 1u);
   EXPECT_EQ(fake.logs()[0].level, SLUICE_LOG_WARNING);
   EXPECT_TRUE(fake.has_log("careful"));
+}
+
+TEST(FakeHost, serves_canned_lists_and_state_through_the_c_api) {
+  FakeHost fake;
+  const sluice_host_api* api = fake.api();
+  ASSERT_GE(api->struct_size, SLUICE_SIZE_THROUGH(sluice_host_api, state));
+  sluice_user_info a{}, b{};
+  a.name = "alice";
+  b.name = "bob";
+  fake.set_list<sluice_user_info>(SLUICE_LIST_USERS, {a, b});
+  std::vector<std::string> seen;
+  auto visit = [](void* ctx, const void* item) {
+    const auto* u = static_cast<const sluice_user_info*>(item);
+    EXPECT_EQ(u->struct_size, sizeof(sluice_user_info));
+    static_cast<std::vector<std::string>*>(ctx)->push_back(u->name);
+  };
+  EXPECT_EQ(api->list(api->host_ctx, SLUICE_LIST_USERS, visit, &seen), SLUICE_OK);
+  EXPECT_EQ(seen, (std::vector<std::string>{"alice", "bob"}));
+  // A kind without canned items answers SLUICE_ERROR, as the daemon does for an unknown kind.
+  EXPECT_EQ(api->list(api->host_ctx, 999, visit, &seen), SLUICE_ERROR);
+  EXPECT_EQ(fake.list_calls(SLUICE_LIST_USERS), 1);
+  EXPECT_EQ(fake.list_calls(999), 1);
+
+  sluice_state_info s{};
+  s.version = "sluice 9.9";
+  s.pools = 3;
+  fake.set_state(s);
+  sluice_state_info out{};
+  out.struct_size = sizeof(out);
+  api->state(api->host_ctx, &out);
+  EXPECT_STREQ(out.version, "sluice 9.9");
+  EXPECT_EQ(out.pools, 3);
+  // A caller with a smaller (older) struct gets only what fits.
+  sluice_state_info small{};
+  small.struct_size = SLUICE_SIZE_THROUGH(sluice_state_info, version);
+  api->state(api->host_ctx, &small);
+  EXPECT_STREQ(small.version, "sluice 9.9");
+  EXPECT_EQ(small.pools, 0);
+
+  fake.set_api_struct_size(SLUICE_SIZE_THROUGH(sluice_host_api, pbkdf2_sha256));
+  EXPECT_EQ(api->struct_size, SLUICE_SIZE_THROUGH(sluice_host_api, pbkdf2_sha256));
 }
 
 TEST(FakeHost, refuses_a_missing_file_like_the_daemon) {

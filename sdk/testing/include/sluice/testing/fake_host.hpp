@@ -1,7 +1,9 @@
 // A fake sluice host for plugin unit tests: a real sluice_host_api backed by an in-memory config
 // map, captured log lines, scriptable random bytes and reference hash functions, plus a loader
 // that dlopen()s a built plugin .so, checks its magic block and runs its init — so a plugin author
-// tests the real shared object without the daemon.
+// tests the real shared object without the daemon. Snapshots of the pooler's state (ABI 0.2
+// list()/state()) are canned per list kind; AdminDriver runs an admin command with a recording
+// result writer.
 //
 // Crypto: the hashes come from sluice/testing/reference_crypto.hpp (portable, no OpenSSL), so
 // sluice::sdk_testing needs nothing but libdl.
@@ -16,6 +18,7 @@
 #include <cstdint>
 #include <cstring>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -159,6 +162,141 @@ inline PoolDecision ready_for_query(const sluice_pool_mode_vtable* vt, char tx_s
   return r;
 }
 
+// ---- Driving an admin command
+// ---------------------------------------------------------------------
+
+// Everything an admin command wrote through its sluice_result_writer, in order.
+struct AdminResult {
+  struct Column {
+    std::string name;
+    uint32_t type_oid = 0;
+    bool operator==(const Column&) const = default;
+  };
+  struct Notice {
+    std::string message;
+    std::optional<std::string> detail;
+  };
+  using Row = std::vector<std::optional<std::string>>;  // nullopt: SQL NULL
+
+  sluice_status status = SLUICE_ERROR;  // what execute() returned
+  std::vector<Column> columns;
+  std::vector<Row> rows;
+  std::vector<Notice> notices;
+  std::optional<std::string> command_tag;
+  std::optional<std::string> error_sqlstate;  // set_error() was called
+  std::string error_message;
+  // Calls the writer refused: a row of the wrong width, a column after the first row, anything
+  // after set_error(), a second tag. Each entry describes the misuse.
+  std::vector<std::string> misuse;
+
+  bool is_error() const { return error_sqlstate.has_value(); }
+  std::vector<std::string> column_names() const {
+    std::vector<std::string> names;
+    for (const auto& c : columns) names.push_back(c.name);
+    return names;
+  }
+  // The column index of `name`, or -1.
+  int column(std::string_view name) const {
+    for (size_t i = 0; i < columns.size(); ++i)
+      if (columns[i].name == name) return static_cast<int>(i);
+    return -1;
+  }
+  // Row `row`'s value in column `name` ("<NULL>" for SQL NULL; throws if there is no such cell).
+  std::string cell(size_t row, std::string_view name) const {
+    const int c = column(name);
+    if (c < 0 || row >= rows.size() || static_cast<size_t>(c) >= rows[row].size())
+      throw std::out_of_range("AdminResult: no cell (" + std::to_string(row) + ", " +
+                              std::string(name) + ")");
+    const auto& v = rows[row][static_cast<size_t>(c)];
+    return v ? *v : "<NULL>";
+  }
+};
+
+// Runs admin command extensions as the daemon would, recording what they write.
+class AdminDriver {
+ public:
+  struct Request {
+    // The full query text; FakePluginHandle::admin() uses the command's name when empty.
+    std::string command;
+    std::optional<std::string> argument;
+    std::string user = "admin";
+    bool is_admin = true;
+  };
+
+  static AdminResult run(const sluice_admin_command_vtable* vt, const Request& request) {
+    if (!vt) throw std::invalid_argument("AdminDriver: NULL vtable");
+    AdminResult result;
+    sluice_admin_request req{};
+    req.struct_size = sizeof(req);
+    req.command = request.command.c_str();
+    req.argument = request.argument ? request.argument->c_str() : nullptr;
+    req.user = request.user.c_str();
+    req.is_admin = request.is_admin ? 1 : 0;
+    sluice_result_writer w{};
+    w.struct_size = sizeof(w);
+    w.writer_ctx = &result;
+    w.add_column = &add_column_cb;
+    w.add_row = &add_row_cb;
+    w.set_command_tag = &set_command_tag_cb;
+    w.set_error = &set_error_cb;
+    w.add_notice = &add_notice_cb;
+    result.status = vt->execute(vt->ctx, &req, &w);
+    return result;
+  }
+  static AdminResult run(const sluice_admin_command_vtable* vt, std::string command) {
+    Request r;
+    r.command = std::move(command);
+    return run(vt, r);
+  }
+
+ private:
+  static AdminResult& res(void* ctx) { return *static_cast<AdminResult*>(ctx); }
+  static sluice_status refuse(AdminResult& r, std::string why) {
+    r.misuse.push_back(std::move(why));
+    return SLUICE_ERROR;
+  }
+  static sluice_status add_column_cb(void* ctx, const char* name, uint32_t type_oid) {
+    AdminResult& r = res(ctx);
+    if (r.is_error()) return refuse(r, "add_column after set_error");
+    if (!r.rows.empty()) return refuse(r, "add_column after add_row");
+    if (!name) return refuse(r, "add_column with a NULL name");
+    r.columns.push_back({name, type_oid});
+    return SLUICE_OK;
+  }
+  static sluice_status add_row_cb(void* ctx, const char* const* values, uint32_t count) {
+    AdminResult& r = res(ctx);
+    if (r.is_error()) return refuse(r, "add_row after set_error");
+    if (count != r.columns.size())
+      return refuse(r, "add_row with " + std::to_string(count) + " values for " +
+                           std::to_string(r.columns.size()) + " columns");
+    AdminResult::Row row;
+    for (uint32_t i = 0; i < count; ++i)
+      row.push_back(values && values[i] ? std::optional<std::string>(values[i]) : std::nullopt);
+    r.rows.push_back(std::move(row));
+    return SLUICE_OK;
+  }
+  static sluice_status set_command_tag_cb(void* ctx, const char* tag) {
+    AdminResult& r = res(ctx);
+    if (r.is_error()) return refuse(r, "set_command_tag after set_error");
+    if (r.command_tag) return refuse(r, "set_command_tag twice");
+    r.command_tag = tag ? tag : "";
+    return SLUICE_OK;
+  }
+  static sluice_status set_error_cb(void* ctx, const char* sqlstate, const char* message) {
+    AdminResult& r = res(ctx);
+    if (r.is_error()) return refuse(r, "set_error twice");
+    r.error_sqlstate = sqlstate ? sqlstate : "08P01";
+    r.error_message = message ? message : "";
+    return SLUICE_OK;
+  }
+  static sluice_status add_notice_cb(void* ctx, const char* message, const char* detail) {
+    AdminResult& r = res(ctx);
+    r.notices.push_back(
+        {message ? message : "", detail ? std::optional<std::string>(detail) : std::nullopt});
+    return SLUICE_OK;
+  }
+};
+
 // ---- A loaded plugin
 // ----------------------------------------------------------------------------------
 
@@ -195,6 +333,13 @@ class FakePluginHandle {
     const auto* vt = auth_method(name);
     if (!vt) throw std::runtime_error(path_ + ": no auth method \"" + std::string(name) + "\"");
     return std::make_unique<AuthDriver>(vt, std::move(request));
+  }
+  // Runs admin command `name` (e.g. "SHOW POOLS") once and records its result (throws if absent).
+  AdminResult admin(std::string_view name, AdminDriver::Request request = {}) const {
+    const auto* vt = admin_command(name);
+    if (!vt) throw std::runtime_error(path_ + ": no admin command \"" + std::string(name) + "\"");
+    if (request.command.empty()) request.command = std::string(name);
+    return AdminDriver::run(vt, request);
   }
 
  private:
@@ -241,6 +386,10 @@ class FakeHost {
       const auto h = crypto::pbkdf2_sha256({p, pn}, {s, sn}, iterations);
       std::memcpy(out, h.data(), h.size());
     };
+    api_.list = &FakeHost::list_cb;
+    api_.state = &FakeHost::state_cb;
+    state_.struct_size = sizeof(state_);
+    state_.version = "sluice (fake host)";
   }
   FakeHost(const FakeHost&) = delete;
   FakeHost& operator=(const FakeHost&) = delete;
@@ -286,6 +435,48 @@ class FakeHost {
   void use_real_random(bool on = true) {
     std::lock_guard lock(mu_);
     real_random_ = on;
+  }
+
+  // ---- Snapshots of the pooler's state (ABI 0.2 list()/state())
+  // A list kind without canned items makes list() answer SLUICE_ERROR, as the daemon does for an
+  // unknown kind. Strings inside the structs are NOT copied: point them at literals or at storage
+  // that outlives the test. struct_size is filled in when left 0.
+  using ListSource = std::function<sluice_status(sluice_visit_fn visit, void* visit_ctx)>;
+
+  template <typename Info>
+  void set_list(sluice_list_kind kind, std::vector<Info> items) {
+    for (Info& i : items)
+      if (i.struct_size == 0) i.struct_size = sizeof(Info);
+    set_list_source(kind, [items = std::move(items)](sluice_visit_fn visit, void* visit_ctx) {
+      for (const Info& i : items) visit(visit_ctx, &i);
+      return SLUICE_OK;
+    });
+  }
+  // Full control: the source is called for every list(kind) call, outside the host's lock.
+  void set_list_source(sluice_list_kind kind, ListSource source) {
+    std::lock_guard lock(mu_);
+    lists_[kind] = std::move(source);
+  }
+  void clear_list(sluice_list_kind kind) {
+    std::lock_guard lock(mu_);
+    lists_.erase(kind);
+  }
+  // What state() copies out (up to the caller's struct_size). Defaults: zeros, version
+  // "sluice (fake host)".
+  void set_state(const sluice_state_info& state) {
+    std::lock_guard lock(mu_);
+    state_ = state;
+    state_.struct_size = sizeof(state_);
+  }
+  // Pretends to be an older host: the struct_size the plugin sees (e.g.
+  // SLUICE_SIZE_THROUGH(sluice_host_api, pbkdf2_sha256) for ABI 0.1, without list()/state()).
+  // The plugin keeps the pointer from init, so this also affects plugins already loaded.
+  void set_api_struct_size(uint32_t size) { api_.struct_size = size; }
+  // How many times list() was called for `kind`.
+  int list_calls(sluice_list_kind kind) const {
+    std::lock_guard lock(mu_);
+    const auto it = list_calls_.find(kind);
+    return it == list_calls_.end() ? 0 : it->second;
   }
 
   // dlopen()s a plugin, checks its magic block like the daemon, runs init with this host.
@@ -400,6 +591,28 @@ class FakeHost {
     }
   }
 
+  static sluice_status list_cb(void* ctx, sluice_list_kind kind, sluice_visit_fn visit,
+                               void* visit_ctx) {
+    FakeHost* h = self(ctx);
+    ListSource source;
+    {
+      std::lock_guard lock(h->mu_);
+      ++h->list_calls_[kind];
+      const auto it = h->lists_.find(kind);
+      if (it == h->lists_.end() || !visit) return SLUICE_ERROR;
+      source = it->second;
+    }
+    return source(visit, visit_ctx);
+  }
+  static void state_cb(void* ctx, sluice_state_info* out) {
+    FakeHost* h = self(ctx);
+    if (!out || out->struct_size < sizeof(uint32_t)) return;
+    std::lock_guard lock(h->mu_);
+    const uint32_t size = out->struct_size;
+    std::memcpy(out, &h->state_, std::min<size_t>(size, sizeof(h->state_)));
+    out->struct_size = size;
+  }
+
   sluice_host_api api_{};
   mutable std::mutex mu_;
   std::map<std::string, std::string, std::less<>> config_;
@@ -408,6 +621,9 @@ class FakeHost {
   std::mt19937_64 prng_{0x5eed};
   std::random_device device_;
   bool real_random_ = false;
+  std::map<sluice_list_kind, ListSource> lists_;
+  std::map<sluice_list_kind, int> list_calls_;
+  sluice_state_info state_{};
 };
 
 }  // namespace sluice::testing

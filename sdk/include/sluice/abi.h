@@ -136,11 +136,11 @@ typedef struct sluice_database_info {
   const char* name;
   const char* host; /* NULL: Unix socket */
   int32_t port;
-  const char* database;   /* server-side name */
-  const char* force_user; /* NULL if none */
-  int32_t pool_size;      /* effective */
-  int32_t min_pool_size;
-  int32_t reserve_pool_size;
+  const char* database;           /* server-side name */
+  const char* force_user;         /* NULL if none */
+  int32_t pool_size;              /* effective */
+  int32_t min_pool_size;          /* effective */
+  int32_t reserve_pool_size;      /* effective */
   int32_t server_lifetime;        /* seconds, effective */
   const char* pool_mode;          /* NULL when inherited */
   const char* load_balance_hosts; /* NULL unless the database has several hosts */
@@ -170,8 +170,10 @@ typedef struct sluice_socket_info {
   const char* user;
   const char* database;
   const char* replication; /* "none", "logical", "physical" */
-  const char* state; /* clients: active, idle, waiting, ...; servers: active, idle, used, ... */
-  const char* addr;  /* "unix" for Unix sockets */
+  /* clients: active, idle, waiting, active_cancel_req, waiting_cancel_req;
+   * servers: active, idle, used, tested, new, active_cancel, being_canceled */
+  const char* state;
+  const char* addr; /* "unix" for Unix sockets */
   int32_t port;
   const char* local_addr;
   int32_t local_port;
@@ -274,7 +276,8 @@ typedef struct sluice_host_api {
    * inside an admin command's execute()). */
   sluice_status (*list)(void* host_ctx, sluice_list_kind kind, sluice_visit_fn visit,
                         void* visit_ctx);
-  /* Fills *out (set out->struct_size first) with the pooler's state. */
+  /* Fills *out (set out->struct_size first) with the pooler's state; fields the host does not
+   * know are zeroed, up to out->struct_size. */
   void (*state)(void* host_ctx, sluice_state_info* out);
 } sluice_host_api;
 
@@ -415,7 +418,9 @@ typedef struct sluice_auth_method_vtable {
 #define SLUICE_TYPE_INT8 20u
 #define SLUICE_TYPE_NUMERIC 1700u
 
-/* OWNERSHIP: host-owned. LIFETIME: the duration of execute(). THREAD: same thread as execute(). */
+/* OWNERSHIP: host-owned. LIFETIME: the duration of execute(). THREAD: same thread as execute().
+ * A result with no add_column() call is sent without RowDescription (e.g. SHOW HELP: a notice and
+ * the tag). set_error() is final: the host sends only the error, whatever execute() returns. */
 typedef struct sluice_result_writer {
   uint32_t struct_size;
   void* writer_ctx;

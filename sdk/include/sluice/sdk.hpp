@@ -317,7 +317,7 @@ class ResultWriter {
   const sluice_result_writer* w_;
 };
 
-// THREAD: execute() runs on the control thread.
+// THREAD: execute() runs on the console client's shard thread and must not block.
 class AdminCommand {
  public:
   virtual ~AdminCommand() = default;

@@ -123,6 +123,7 @@ sluice_status list_databases(DaemonContext& ctx, sluice_visit_fn visit, void* vc
     d.max_client_connections =
         e.max_db_client_connections >= 0 ? e.max_db_client_connections : max_db_clients;
     d.current_client_connections = ctx.db_clients.count(name);
+    d.paused = ctx.pools().paused(name) ? 1 : 0;
     visit(vctx, &d);
   }
   return SLUICE_OK;
@@ -249,6 +250,7 @@ plugin::HostApiProvider::StateSource make_state_source(DaemonContext& ctx) {
     s.struct_size = size;
     s.version = kVersion.c_str();
     s.shutting_down = ctx.shutting_down.load() ? 1 : 0;
+    s.paused = ctx.pools().paused("") ? 1 : 0;
     const auto rt = ctx.runtime();
     s.databases = static_cast<int32_t>(rt->config->databases().size()) + 1;  // + "pgbouncer"
     std::set<std::string> users;

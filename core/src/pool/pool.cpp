@@ -68,7 +68,7 @@ Awaitable<AcquireResult> Pool::acquire(double wait_timeout) {
   bool launch = false;
   {
     std::lock_guard lock(mu_);
-    for (;;) {
+    for (; !paused_;) {
       // The most recent (or, round robin, the oldest) idle server without a cancel in flight.
       auto usable = [](const auto& c) { return !c->cancel_in_flight(); };
       std::deque<std::unique_ptr<ServerConnection>>::iterator it;
@@ -104,7 +104,7 @@ Awaitable<AcquireResult> Pool::acquire(double wait_timeout) {
           " (server_login_retry)";
       co_return failing;
     }
-    launch = try_reserve_slot_locked();
+    launch = !paused_ && try_reserve_slot_locked();
     if (launch) ++login_;
     waiters_.push_back(waiter);
   }
@@ -130,7 +130,7 @@ Awaitable<AcquireResult> Pool::acquire(double wait_timeout) {
 
 void Pool::deliver_locked(std::unique_ptr<ServerConnection> server) {
   // A server with a cancel in flight waits in the idle list; the janitor hands it out later.
-  if (!waiters_.empty() && !server->cancel_in_flight()) {
+  if (!waiters_.empty() && !paused_ && !server->cancel_in_flight()) {
     auto w = std::move(waiters_.front());
     waiters_.pop_front();
     ++active_;
@@ -163,7 +163,7 @@ void Pool::discard(std::unique_ptr<ServerConnection> server) {
     --active_;
     free_slot_locked();
     // A freed slot may let a queued client get a fresh connection.
-    if (!waiters_.empty() && try_reserve_slot_locked()) {
+    if (!waiters_.empty() && !paused_ && try_reserve_slot_locked()) {
       ++login_;
       launch_on = waiters_.front()->timer.get_executor();
     }
@@ -287,6 +287,36 @@ void Pool::describe_idle(std::vector<SocketRow>& rows, double check_delay) const
   }
 }
 
+void Pool::set_paused(bool paused, const asio::any_io_executor& ex) {
+  int launches = 0;
+  {
+    std::lock_guard lock(mu_);
+    paused_ = paused;
+    if (paused) return;
+    // RESUME: idle servers first, then one login per queued client within the limits.
+    while (!waiters_.empty() && !idle_.empty()) {
+      std::unique_ptr<ServerConnection> s = std::move(idle_.back());
+      idle_.pop_back();
+      deliver_locked(std::move(s));
+    }
+    for (size_t i = 0; i < waiters_.size() && try_reserve_slot_locked(); ++i) {
+      ++login_;
+      ++launches;
+    }
+  }
+  for (int i = 0; i < launches; ++i) start_login(ex);
+}
+
+bool Pool::paused() const {
+  std::lock_guard lock(mu_);
+  return paused_;
+}
+
+bool Pool::drained() const {
+  std::lock_guard lock(mu_);
+  return active_ == 0 && login_ == 0 && idle_.empty();
+}
+
 std::optional<ParamList> Pool::welcome() const {
   std::lock_guard lock(mu_);
   return welcome_;
@@ -343,8 +373,16 @@ void Pool::maintain(Clock::time_point now, const asio::any_io_executor& ex) {
   {
     std::lock_guard lock(mu_);
     close_expired_locked(now, doomed);
+    if (paused_) {
+      // PAUSE: servers are closed as soon as their clients give them back.
+      for (auto& s : idle_) {
+        doomed.push_back(std::move(s));
+        free_slot_locked();
+      }
+      idle_.clear();
+    }
     // Idle servers whose cancel has finished go to clients that queued meanwhile.
-    while (!waiters_.empty()) {
+    while (!waiters_.empty() && !paused_) {
       auto it = std::find_if(idle_.begin(), idle_.end(),
                              [](const auto& c) { return !c->cancel_in_flight(); });
       if (it == idle_.end()) break;
@@ -356,12 +394,12 @@ void Pool::maintain(Clock::time_point now, const asio::any_io_executor& ex) {
                       duration<double>(now - *login_failed_at_).count() < settings_.login_retry;
     // Clients queued with no login under way (a login failed with 57P03, or a server was
     // discarded while a budget was full): start one.
-    if (!waiters_.empty() && login_ == 0 && !retry_wait && try_reserve_slot_locked()) {
+    if (!waiters_.empty() && !paused_ && login_ == 0 && !retry_wait && try_reserve_slot_locked()) {
       ++login_;
       ++launches;
     }
     // reserve_pool_size: a client queued for reserve_pool_timeout gets an extra server.
-    if (!waiters_.empty() && settings_.reserve_pool_size > 0 &&
+    if (!waiters_.empty() && !paused_ && settings_.reserve_pool_size > 0 &&
         settings_.reserve_pool_timeout > 0 && login_ == 0 &&
         duration<double>(now - waiters_.front()->since).count() >= settings_.reserve_pool_timeout &&
         try_reserve_slot_locked(true)) {
@@ -374,7 +412,7 @@ void Pool::maintain(Clock::time_point now, const asio::any_io_executor& ex) {
     int total = active_ + login_ + static_cast<int>(idle_.size());
     int min = settings_.min_pool_size;
     if (settings_.pool_size > 0) min = std::min(min, settings_.pool_size);
-    if (min > 0 && total < min && login_ == 0 && !retry_wait &&
+    if (min > 0 && total < min && login_ == 0 && !retry_wait && !paused_ &&
         (clients_.load(std::memory_order_relaxed) > 0 || settings_.forced_user) &&
         try_reserve_slot_locked()) {
       ++login_;

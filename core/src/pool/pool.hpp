@@ -69,6 +69,12 @@ class Pool : public std::enable_shared_from_this<Pool> {
   int clients() const { return clients_.load(std::memory_order_relaxed); }
   // SHOW SERVERS: rows for the idle servers ("idle", or "used" once idle for check_delay).
   void describe_idle(std::vector<SocketRow>& rows, double check_delay) const;
+  // PAUSE: clients queue, servers are handed to nobody and closed once idle; RESUME serves the
+  // queue again (logins started for it at once). Thread-safe.
+  void set_paused(bool paused, const asio::any_io_executor& ex);
+  bool paused() const;
+  // True once a paused pool has no server at all (linked, logging in or idle).
+  bool drained() const;
   PoolStats& stats() { return stats_; }
   const PoolStats& stats() const { return stats_; }
 
@@ -100,6 +106,7 @@ class Pool : public std::enable_shared_from_this<Pool> {
   int login_ = 0;
   std::optional<ParamList> welcome_;
   std::atomic<int> clients_{0};
+  bool paused_ = false;
   PoolStats stats_;
   // server_login_retry: the last failed login, until a login succeeds.
   std::optional<std::chrono::steady_clock::time_point> login_failed_at_;

@@ -25,6 +25,7 @@ std::shared_ptr<Pool> PoolManager::find_or_create(const PoolSettings& settings,
       std::make_shared<Pool>(settings, budget(db_budgets_, settings.database, max_db_connections),
                              budget(user_budgets_, settings.user, max_user_connections), shards_);
   pools_.emplace(key, pool);
+  if (paused_all_ || paused_dbs_.count(settings.database)) pool->set_paused(true, {});
   return pool;
 }
 
@@ -46,6 +47,45 @@ int PoolManager::user_connections(const std::string& user) const {
     n += c.active + c.idle + c.login;
   }
   return n;
+}
+
+void PoolManager::set_paused(const std::string& database, bool paused,
+                             const asio::any_io_executor& ex) {
+  std::vector<std::shared_ptr<Pool>> targets;
+  bool all_paused = false;
+  {
+    std::lock_guard lock(mu_);
+    if (database.empty()) {
+      paused_all_ = paused;
+      if (!paused) paused_dbs_.clear();
+    } else if (paused) {
+      paused_dbs_[database] = true;
+    } else {
+      paused_dbs_.erase(database);
+    }
+    all_paused = paused_all_;
+    for (const auto& [key, pool] : pools_) {
+      if (database.empty() || key.first == database) targets.push_back(pool);
+    }
+  }
+  for (const auto& p : targets) {
+    bool still = paused || (!database.empty() && all_paused);
+    p->set_paused(still, ex);
+  }
+}
+
+bool PoolManager::paused(const std::string& database) const {
+  std::lock_guard lock(mu_);
+  if (database.empty()) return paused_all_;
+  return paused_all_ || paused_dbs_.count(database) > 0;
+}
+
+bool PoolManager::drained(const std::string& database) const {
+  for (const auto& p : all()) {
+    if (!database.empty() && p->settings().database != database) continue;
+    if (!p->drained()) return false;
+  }
+  return true;
 }
 
 std::vector<std::shared_ptr<Pool>> PoolManager::all() const {

@@ -19,6 +19,12 @@ class PoolManager {
   std::shared_ptr<Pool> find_or_create(const PoolSettings& settings, int max_db_connections,
                                        int max_user_connections);
   std::vector<std::shared_ptr<Pool>> all() const;
+  // PAUSE/RESUME of every pool ("" = all databases) or of one database's pools; pools created
+  // later inherit the state. Logins for RESUME run on `ex`.
+  void set_paused(const std::string& database, bool paused, const asio::any_io_executor& ex);
+  bool paused(const std::string& database) const;  // "" = the global PAUSE
+  // True once every pool in scope has no active or logging-in server.
+  bool drained(const std::string& database) const;
   // Number of shards (per-shard statistics slots in each pool). Set once before serving.
   void set_shards(size_t n) { shards_ = n; }
   // Current server connections of a database / user across its pools (budget or pool counters).
@@ -30,6 +36,8 @@ class PoolManager {
       std::map<std::string, std::shared_ptr<ConnectionBudget>>& m, const std::string& name,
       int limit);
   size_t shards_ = 1;
+  bool paused_all_ = false;                 // guarded by mu_
+  std::map<std::string, bool> paused_dbs_;  // guarded by mu_
   mutable std::mutex mu_;
   std::map<std::pair<std::string, std::string>, std::shared_ptr<Pool>> pools_;
   std::map<std::string, std::shared_ptr<ConnectionBudget>> db_budgets_;

@@ -185,10 +185,13 @@ int Daemon::run() {
     if (sig == SIGHUP) {
       spdlog::info("got SIGHUP, re-reading config");
       reload();
-    } else if (sig == SIGUSR1 || sig == SIGUSR2) {
-      // PgBouncer's PAUSE/RESUME; until they exist the signal must not kill the daemon.
-      spdlog::warn("got {}: PAUSE/RESUME are not supported yet, ignored",
-                   sig == SIGUSR1 ? "SIGUSR1" : "SIGUSR2");
+    } else if (sig == SIGUSR1) {
+      // PgBouncer's PAUSE: clients queue, servers close once released.
+      spdlog::info("got SIGUSR1, pausing all activity");
+      pools_.set_paused("", true, control_.get_executor());
+    } else if (sig == SIGUSR2) {
+      spdlog::info("got SIGUSR2, resuming all activity");
+      pools_.set_paused("", false, control_.get_executor());
     } else if (sig == SIGTERM) {
       spdlog::info("got SIGTERM, shutting down, waiting for clients");
       start_shutdown(shutting_down_);  // a second SIGTERM exits at once

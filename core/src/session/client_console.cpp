@@ -187,6 +187,47 @@ Awaitable<std::string> ClientSession::console_execute(const std::string& query) 
     }
     co_return result.render();
   }
+  if (cmd->verb == "PAUSE" || cmd->verb == "RESUME") {
+    const std::string& db = cmd->argument;
+    PoolManager& pools = ctx_.pools();
+    if (db == "pgbouncer") {
+      result.set_error("08P01", "cannot " + std::string(cmd->verb == "PAUSE" ? "pause" : "resume") +
+                                    " admin db");
+      co_return result.render();
+    }
+    if (!db.empty() && !runtime_->config->find_database(db)) {
+      result.set_error("08P01", "no such database: " + db);
+      co_return result.render();
+    }
+    if (cmd->verb == "RESUME") {
+      if (ctx_.shutting_down) {
+        result.set_error("08P01", "pooler is shutting down");
+      } else if (db.empty() ? !pools.paused("") : !pools.paused(db)) {
+        result.set_error("08P01", db.empty() ? std::string("pooler is not paused/suspended")
+                                             : "database " + db + " is not paused");
+      } else {
+        pools.set_paused(db, false, client_.get_executor());
+        spdlog::info("RESUME{}{}", db.empty() ? "" : " ", db);
+        result.set_tag("RESUME");
+      }
+      co_return result.render();
+    }
+    if (pools.paused(db)) {
+      result.set_error("08P01", "already suspended/paused");
+      co_return result.render();
+    }
+    pools.set_paused(db, true, client_.get_executor());
+    spdlog::info("PAUSE{}{}: waiting for servers to be released", db.empty() ? "" : " ", db);
+    // PgBouncer's PAUSE returns once every server is released and closed.
+    asio::steady_timer poll(shard_.io());
+    while (!pools.drained(db) && pools.paused(db)) {
+      poll.expires_after(std::chrono::milliseconds(50));
+      boost::system::error_code ec;
+      co_await poll.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    result.set_tag("PAUSE");
+    co_return result.render();
+  }
   const sluice_admin_command_vtable* ext = runtime_->plugins->admin_command(cmd->name());
   if (!ext) {
     result.set_error("08P01", "invalid command '" + query + "', use SHOW HELP;");

@@ -124,6 +124,7 @@ sluice_status list_databases(DaemonContext& ctx, sluice_visit_fn visit, void* vc
         e.max_db_client_connections >= 0 ? e.max_db_client_connections : max_db_clients;
     d.current_client_connections = ctx.db_clients.count(name);
     d.paused = ctx.pools().paused(name) ? 1 : 0;
+    d.disabled = ctx.pools().disabled(name) ? 1 : 0;
     visit(vctx, &d);
   }
   return SLUICE_OK;

@@ -81,7 +81,7 @@ Awaitable<AcquireResult> Pool::acquire(double wait_timeout) {
       if (it == idle_.end()) break;
       std::unique_ptr<ServerConnection> s = std::move(*it);
       idle_.erase(it);
-      if (expired(*s, Clock::now()) || !s->idle_and_open()) {
+      if (expired(*s, Clock::now()) || s->generation != generation_ || !s->idle_and_open()) {
         free_slot_locked();
         continue;  // destructor terminates it
       }
@@ -147,7 +147,8 @@ void Pool::deliver_locked(std::unique_ptr<ServerConnection> server) {
 void Pool::release(std::unique_ptr<ServerConnection> server) {
   std::lock_guard lock(mu_);
   --active_;
-  if (server->close_needed || expired(*server, Clock::now())) {
+  if (server->generation != generation_) --retired_active_;
+  if (server->close_needed || server->generation != generation_ || expired(*server, Clock::now())) {
     free_slot_locked();
     server.reset();
     return;
@@ -156,11 +157,13 @@ void Pool::release(std::unique_ptr<ServerConnection> server) {
 }
 
 void Pool::discard(std::unique_ptr<ServerConnection> server) {
+  const uint64_t server_generation = server->generation;
   server.reset();  // terminate outside the lock is fine too; it never blocks
   std::optional<asio::any_io_executor> launch_on;
   {
     std::lock_guard lock(mu_);
     --active_;
+    if (server_generation != generation_) --retired_active_;
     free_slot_locked();
     // A freed slot may let a queued client get a fresh connection.
     if (!waiters_.empty() && !paused_ && try_reserve_slot_locked()) {
@@ -217,6 +220,7 @@ bool Pool::on_login_done(LoginResult r, int host) {
   const auto now = Clock::now();
   if (r.server) {
     login_failed_at_.reset();
+    r.server->generation = generation_;
     if (host >= 0) host_down_until_[static_cast<size_t>(host)] = {};
     if (!welcome_) welcome_ = r.server->params;
     deliver_locked(std::move(r.server));
@@ -305,6 +309,35 @@ void Pool::set_paused(bool paused, const asio::any_io_executor& ex) {
     }
   }
   for (int i = 0; i < launches; ++i) start_login(ex);
+}
+
+void Pool::reconnect() {
+  std::vector<std::unique_ptr<ServerConnection>> doomed;
+  {
+    std::lock_guard lock(mu_);
+    ++generation_;
+    retired_active_ = active_;
+    for (auto& s : idle_) {
+      doomed.push_back(std::move(s));
+      free_slot_locked();
+    }
+    idle_.clear();
+  }
+}
+
+int Pool::retired_open() const {
+  std::lock_guard lock(mu_);
+  return retired_active_;
+}
+
+void Pool::fail_waiters(const std::string& message) {
+  std::lock_guard lock(mu_);
+  for (auto& w : waiters_) {
+    w->result.error = {"08P01", message};
+    w->done = true;
+    asio::post(w->timer.get_executor(), [w] { w->timer.cancel(); });
+  }
+  waiters_.clear();
 }
 
 bool Pool::paused() const {

@@ -73,6 +73,12 @@ class Pool : public std::enable_shared_from_this<Pool> {
   // queue again (logins started for it at once). Thread-safe.
   void set_paused(bool paused, const asio::any_io_executor& ex);
   bool paused() const;
+  // RECONNECT: servers logged in before now are closed when idle or given back.
+  void reconnect();
+  // WAIT_CLOSE: servers from before the last RECONNECT that are still open.
+  int retired_open() const;
+  // KILL: every queued client gets `message` as its error at once.
+  void fail_waiters(const std::string& message);
   // True once a paused pool has no server at all (linked, logging in or idle).
   bool drained() const;
   PoolStats& stats() { return stats_; }
@@ -107,6 +113,8 @@ class Pool : public std::enable_shared_from_this<Pool> {
   std::optional<ParamList> welcome_;
   std::atomic<int> clients_{0};
   bool paused_ = false;
+  uint64_t generation_ = 0;
+  int retired_active_ = 0;  // linked servers of an older generation
   PoolStats stats_;
   // server_login_retry: the last failed login, until a login succeeds.
   std::optional<std::chrono::steady_clock::time_point> login_failed_at_;

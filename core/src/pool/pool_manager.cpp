@@ -74,6 +74,20 @@ void PoolManager::set_paused(const std::string& database, bool paused,
   }
 }
 
+void PoolManager::set_disabled(const std::string& database, bool disabled) {
+  std::lock_guard lock(mu_);
+  if (disabled) {
+    disabled_dbs_[database] = true;
+  } else {
+    disabled_dbs_.erase(database);
+  }
+}
+
+bool PoolManager::disabled(const std::string& database) const {
+  std::lock_guard lock(mu_);
+  return disabled_dbs_.count(database) > 0;
+}
+
 bool PoolManager::paused(const std::string& database) const {
   std::lock_guard lock(mu_);
   if (database.empty()) return paused_all_;

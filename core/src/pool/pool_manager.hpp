@@ -25,6 +25,9 @@ class PoolManager {
   bool paused(const std::string& database) const;  // "" = the global PAUSE
   // True once every pool in scope has no active or logging-in server.
   bool drained(const std::string& database) const;
+  // DISABLE/ENABLE db: new logins to a disabled database are refused.
+  void set_disabled(const std::string& database, bool disabled);
+  bool disabled(const std::string& database) const;
   // Number of shards (per-shard statistics slots in each pool). Set once before serving.
   void set_shards(size_t n) { shards_ = n; }
   // Current server connections of a database / user across its pools (budget or pool counters).
@@ -36,8 +39,9 @@ class PoolManager {
       std::map<std::string, std::shared_ptr<ConnectionBudget>>& m, const std::string& name,
       int limit);
   size_t shards_ = 1;
-  bool paused_all_ = false;                 // guarded by mu_
-  std::map<std::string, bool> paused_dbs_;  // guarded by mu_
+  bool paused_all_ = false;                   // guarded by mu_
+  std::map<std::string, bool> paused_dbs_;    // guarded by mu_
+  std::map<std::string, bool> disabled_dbs_;  // guarded by mu_
   mutable std::mutex mu_;
   std::map<std::pair<std::string, std::string>, std::shared_ptr<Pool>> pools_;
   std::map<std::string, std::shared_ptr<ConnectionBudget>> db_budgets_;

@@ -45,6 +45,7 @@ struct ServerConnection {
   std::chrono::steady_clock::time_point last_used{};
   uint64_t id = 0;
   bool close_needed = false;
+  uint64_t generation = 0;  // the pool's generation at login; RECONNECT retires older ones
   // CancelRequests sent for this backend and not finished yet. A server with one in flight is not
   // handed to another client (the cancel could hit that client's query). Created by the linked
   // session at its first cancel; the count is shared with the cancel coroutine.

@@ -77,6 +77,9 @@ class Daemon {
  private:
   std::string reload();  // "" on success, else why the old configuration stays
   void start_shutdown(bool immediate);
+  // SHUTDOWN WAIT_FOR_SERVERS / SIGINT: stop listening, pause every pool, drop the queued clients
+  // ("server shutting down"), exit once every server is released.
+  void start_shutdown_wait_for_servers();
   void janitor_tick();
   void dispatch(AcceptedConnection c);
 
@@ -92,6 +95,7 @@ class Daemon {
   std::unique_ptr<asio::steady_timer> janitor_;
   unsigned next_shard_ = 0;
   bool shutting_down_ = false;
+  bool wait_for_servers_ = false;
   std::string pidfile_;
 };
 
@@ -138,6 +142,15 @@ int Daemon::run() {
 
     check_supported(*ctx_->runtime());
     host_.set_state_source(admin::make_state_source(*ctx_));
+    ctx_->shutdown = [this](DaemonContext::ShutdownMode mode) {
+      asio::post(control_, [this, mode] {
+        if (mode == DaemonContext::ShutdownMode::kWaitForServers) {
+          start_shutdown_wait_for_servers();
+        } else {
+          start_shutdown(mode == DaemonContext::ShutdownMode::kImmediate);
+        }
+      });
+    };
     // RELOAD from the admin console runs here, on the control thread, like SIGHUP's.
     ctx_->reload = [this]() -> std::string {
       std::promise<std::string> done;
@@ -196,8 +209,14 @@ int Daemon::run() {
       spdlog::info("got SIGTERM, shutting down, waiting for clients");
       start_shutdown(shutting_down_);  // a second SIGTERM exits at once
     } else {
-      spdlog::info("got {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGQUIT");
-      start_shutdown(true);
+      if (sig == SIGINT && !wait_for_servers_) {
+        // PgBouncer 1.23+: SIGINT = SHUTDOWN WAIT_FOR_SERVERS; a second one exits at once.
+        spdlog::info("got SIGINT, shutting down, waiting for servers");
+        start_shutdown_wait_for_servers();
+      } else {
+        spdlog::info("got {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGQUIT");
+        start_shutdown(true);
+      }
     }
     if (signals_) signals_->async_wait(on_signal);
   };
@@ -283,6 +302,13 @@ void Daemon::start_shutdown(bool immediate) {
   }
 }
 
+void Daemon::start_shutdown_wait_for_servers() {
+  wait_for_servers_ = true;
+  start_shutdown(false);
+  pools_.set_paused("", true, control_.get_executor());
+  for (auto& p : pools_.all()) p->fail_waiters("server shutting down");
+}
+
 void Daemon::janitor_tick() {
   auto now = Clock::now();
   for (auto& pool : pools_.all()) pool->maintain(now, control_.get_executor());
@@ -296,7 +322,8 @@ void Daemon::janitor_tick() {
       sh->sessions().for_each([&](ShardMember& m) { m.on_janitor(tick); });
     });
   }
-  if (shutting_down_ && ctx_->client_count.load() == 0) {
+  if (shutting_down_ &&
+      (ctx_->client_count.load() == 0 || (wait_for_servers_ && pools_.drained("")))) {
     start_shutdown(true);
     return;
   }

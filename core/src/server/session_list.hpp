@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <string>
 #include <vector>
 
 namespace sluice {
@@ -24,6 +26,9 @@ class ShardMember {
   virtual void on_janitor(const JanitorTick& tick) = 0;
   // SHOW CLIENTS / SHOW SERVERS: appends the member's client row and its linked server's row.
   virtual void describe(std::vector<SocketRow>& clients, std::vector<SocketRow>& servers) const = 0;
+  // KILL / KILL_CLIENT: ends the member if it is client `id` (id != 0), else if it is a
+  // non-console client of `database` ("" = any). Returns whether it did.
+  virtual bool admin_kill(const std::string& database, uint64_t id) = 0;
   virtual ~ShardMember() = default;
 
  protected:

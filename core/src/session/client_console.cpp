@@ -41,6 +41,14 @@ const char* fake_param(const std::string& name) {
   return nullptr;
 }
 
+// The client and server rows of one shard, read on that shard's thread. A plain coroutine
+// function rather than a lambda: see kill_on_shard in client_console_control.cpp.
+Awaitable<admin::SocketSnapshot> describe_shard(Shard* sh) {
+  admin::SocketSnapshot snap;
+  sh->sessions().for_each([&](ShardMember& m) { m.describe(snap.clients, snap.servers); });
+  co_return snap;
+}
+
 // Commands that only admin_users may run (everything but SHOW).
 bool needs_admin(const admin::ConsoleCommand& c) {
   return c.verb != "SHOW";
@@ -97,6 +105,21 @@ void ClientSession::describe(std::vector<SocketRow>& clients,
     servers.push_back(std::move(s));
   }
   clients.push_back(std::move(c));
+}
+
+bool ClientSession::admin_kill(const std::string& database, uint64_t id) {
+  if (id != 0) {
+    if (id_ != id) return false;
+  } else if (console_ || (!database.empty() && database_ != database)) {
+    return false;
+  }
+  if (console_) {
+    close_client("killed by admin console");
+    return true;
+  }
+  if (!relaying_) return false;  // still logging in: not a listed client
+  kill("killed by admin console");
+  return true;
 }
 
 // The admin welcome: PgBouncer's fixed parameter set, a cancel key, ReadyForQuery.
@@ -228,6 +251,7 @@ Awaitable<std::string> ClientSession::console_execute(const std::string& query) 
     result.set_tag("PAUSE");
     co_return result.render();
   }
+  if (auto control = co_await console_control(*cmd)) co_return *control;
   const sluice_admin_command_vtable* ext = runtime_->plugins->admin_command(cmd->name());
   if (!ext) {
     result.set_error("08P01", "invalid command '" + query + "', use SHOW HELP;");
@@ -239,15 +263,7 @@ Awaitable<std::string> ClientSession::console_execute(const std::string& query) 
   if (name == "SHOW CLIENTS" || name == "SHOW SERVERS" || name == "SHOW SOCKETS" ||
       name == "SHOW ACTIVE_SOCKETS") {
     for (Shard* sh : ctx_.shards) {
-      auto part = co_await asio::co_spawn(
-          sh->io(),
-          [sh]() -> Awaitable<admin::SocketSnapshot> {
-            admin::SocketSnapshot snap;
-            sh->sessions().for_each(
-                [&](ShardMember& m) { m.describe(snap.clients, snap.servers); });
-            co_return snap;
-          },
-          asio::use_awaitable);
+      auto part = co_await asio::co_spawn(sh->io(), describe_shard(sh), asio::use_awaitable);
       for (auto& r : part.clients) sockets.clients.push_back(std::move(r));
       for (auto& r : part.servers) sockets.servers.push_back(std::move(r));
     }

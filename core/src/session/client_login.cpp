@@ -215,6 +215,10 @@ Awaitable<bool> ClientSession::route_and_welcome() {
     co_return false;
   }
 
+  if (ctx_.pools().disabled(entry->name)) {
+    co_await send_fatal("08P01", "database \"" + entry->name + "\" is disabled");
+    co_return false;
+  }
   // Client limits per database and per login user (1.24), checked after authentication.
   const config::UserEntry* user_entry = nullptr;
   if (auto ue = cfg.users().find(user_); ue != cfg.users().end()) user_entry = &ue->second;

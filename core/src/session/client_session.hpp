@@ -19,6 +19,9 @@
 namespace sluice {
 
 class Shard;
+namespace admin {
+struct ConsoleCommand;
+}
 
 struct ClientOrigin {
   std::string addr;  // IP text, or "unix"
@@ -38,6 +41,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   // Timeouts of a logged-in client (client_timeouts.cpp); runs on the session's shard.
   void on_janitor(const JanitorTick& tick) override;
   void describe(std::vector<SocketRow>& clients, std::vector<SocketRow>& servers) const override;
+  bool admin_kill(const std::string& database, uint64_t id) override;
 
  private:
   static Awaitable<void> run(std::shared_ptr<ClientSession> self);
@@ -55,6 +59,10 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   Awaitable<bool> console_welcome();
   Awaitable<void> console_loop();
   Awaitable<std::string> console_execute(const std::string& query);
+  // DISABLE, ENABLE, RECONNECT, WAIT_CLOSE, KILL, KILL_CLIENT, SHUTDOWN; nullopt for others.
+  Awaitable<std::optional<std::string>> console_control(const admin::ConsoleCommand& cmd);
+  // Runs admin_kill on every shard; returns how many sessions it ended.
+  Awaitable<int> kill_everywhere(std::string database, uint64_t id);
 
   // Relay phase (client_relay.cpp).
   Awaitable<void> client_loop();

@@ -95,9 +95,22 @@ assert_eq "$(console -c 'SHOW client_encoding')" "UTF-8" "fake SHOW client_encod
 assert_contains "$(console -c "SET client_encoding = 'UTF8'" 2>&1)" "SET ignored" "fake SET"
 
 # --- RELOAD: applied; a broken config is refused and the old one kept.
+# A client connected across the RELOAD keeps working; the existing pool grows to 3 servers.
+bg psql_sluice app -c "SELECT 'before'" -c '\! sleep 2' -c "SELECT 'after reload'" >"$IT_TMP/across.out" 2>&1
+across=$BG_PID
+sleep 0.5
 sed -i 's/^default_pool_size = 2$/default_pool_size = 3/' "$SLUICE_CONFIG"
 assert_eq "$(console -c 'RELOAD')" "RELOAD" "RELOAD succeeds with its command tag"
 assert_eq "$(console -c 'SHOW DATABASES' | awk -F'|' '$1 == "app" { print $6 }')" "3" "SHOW DATABASES pool_size after RELOAD"
+for i in 1 2 3 4; do
+  bg psql_sluice app -c 'SELECT pg_sleep(1.5)' >/dev/null
+done
+sleep 0.8
+n=$(psql_admin -d app -c "SELECT count(*) FROM pg_stat_activity WHERE usename = 'app' AND backend_type = 'client backend' AND query LIKE '%pg_sleep(1.5)%'")
+assert_eq "$n" "3" "the existing pool now opens default_pool_size=3 servers (4 clients, 3 running)"
+wait "$across" || fail "a client connected across RELOAD failed: $(cat "$IT_TMP/across.out")"
+assert_contains "$(cat "$IT_TMP/across.out")" "after reload" "the client connected across RELOAD kept working"
+sleep 2
 printf 'default_pool_size = lots\n' >>"$SLUICE_CONFIG"
 out=$(console -c 'RELOAD' 2>&1) && fail "RELOAD of a broken config succeeded"
 assert_contains "$out" "ERROR:  RELOAD failed, see logs for additional details" "a bad RELOAD is refused"

@@ -110,7 +110,7 @@ sluice_status list_databases(DaemonContext& ctx, sluice_visit_fn visit, void* vc
     d.port = e.port;
     d.database = e.dbname.empty() ? name.c_str() : e.dbname.c_str();
     d.force_user = nullable(e.user);
-    d.pool_size = e.pool_size >= 0 ? e.pool_size : default_pool;
+    d.pool_size = e.pool_size >= 0 ? e.pool_size : default_pool;  // as RELOAD applied it
     d.min_pool_size = e.min_pool_size >= 0 ? e.min_pool_size : min_pool;
     d.reserve_pool_size = e.reserve_pool_size >= 0 ? e.reserve_pool_size : reserve;
     d.server_lifetime = e.server_lifetime >= 0 ? e.server_lifetime : lifetime;

@@ -28,6 +28,7 @@ Pool::Pool(PoolSettings settings, std::shared_ptr<ConnectionBudget> db_budget,
       db_budget_(std::move(db_budget)),
       user_budget_(std::move(user_budget)),
       stats_(shards) {
+  limits_ = Limits::from(settings_);
   if (settings_.host.find(',') != std::string::npos) {
     size_t start = 0;
     for (;;) {
@@ -47,8 +48,8 @@ Pool::~Pool() = default;
 
 bool Pool::try_reserve_slot_locked(bool reserve) {
   int total = active_ + login_ + static_cast<int>(idle_.size());
-  int limit = settings_.pool_size + (reserve ? settings_.reserve_pool_size : 0);
-  if (settings_.pool_size > 0 && total >= limit) return false;
+  int limit = limits_.pool_size + (reserve ? limits_.reserve_pool_size : 0);
+  if (limits_.pool_size > 0 && total >= limit) return false;
   if (db_budget_ && !db_budget_->try_take()) return false;
   if (user_budget_ && !user_budget_->try_take()) {
     if (db_budget_) db_budget_->give_back();
@@ -72,7 +73,7 @@ Awaitable<AcquireResult> Pool::acquire(double wait_timeout) {
       // The most recent (or, round robin, the oldest) idle server without a cancel in flight.
       auto usable = [](const auto& c) { return !c->cancel_in_flight(); };
       std::deque<std::unique_ptr<ServerConnection>>::iterator it;
-      if (settings_.round_robin) {
+      if (limits_.round_robin) {
         it = std::find_if(idle_.begin(), idle_.end(), usable);
       } else {
         auto rit = std::find_if(idle_.rbegin(), idle_.rend(), usable);
@@ -94,9 +95,9 @@ Awaitable<AcquireResult> Pool::acquire(double wait_timeout) {
     }
     // server_login_retry: while logins keep failing and no server is up, fail fast with the
     // cached error rather than queueing clients behind a login that will fail again.
-    if (login_failed_at_ && settings_.login_retry > 0 && active_ == 0 && login_ == 0 &&
+    if (login_failed_at_ && limits_.login_retry > 0 && active_ == 0 && login_ == 0 &&
         std::chrono::duration<double>(Clock::now() - *login_failed_at_).count() <
-            settings_.login_retry) {
+            limits_.login_retry) {
       AcquireResult failing;
       failing.error.sqlstate = login_error_.sqlstate.empty() ? "08P01" : login_error_.sqlstate;
       failing.error.message =
@@ -235,7 +236,7 @@ bool Pool::on_login_done(LoginResult r, int host) {
     // Beyond PgBouncer: a host that refuses connections is skipped until server_login_retry has
     // passed, and the clients waiting meanwhile get a login on another host.
     auto i = static_cast<size_t>(host);
-    double pause = std::max(settings_.login_retry, 1.0);
+    double pause = std::max(limits_.login_retry, 1.0);
     host_down_until_[i] =
         now + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(pause));
     if (!settings_.balance_hosts) next_host_ = i + 1;
@@ -311,6 +312,29 @@ void Pool::set_paused(bool paused, const asio::any_io_executor& ex) {
   for (int i = 0; i < launches; ++i) start_login(ex);
 }
 
+Pool::Limits Pool::Limits::from(const PoolSettings& s) {
+  Limits l;
+  l.pool_size = s.pool_size;
+  l.min_pool_size = s.min_pool_size;
+  l.reserve_pool_size = s.reserve_pool_size;
+  l.reserve_pool_timeout = s.reserve_pool_timeout;
+  l.idle_timeout = s.idle_timeout;
+  l.lifetime = s.lifetime;
+  l.login_retry = s.login_retry;
+  l.round_robin = s.round_robin;
+  return l;
+}
+
+void Pool::update_limits(const PoolSettings& s) {
+  std::lock_guard lock(mu_);
+  limits_ = Limits::from(s);
+}
+
+int Pool::pool_size() const {
+  std::lock_guard lock(mu_);
+  return limits_.pool_size;
+}
+
 void Pool::reconnect() {
   std::vector<std::unique_ptr<ServerConnection>> doomed;
   {
@@ -378,8 +402,8 @@ PoolCounters Pool::counters(double check_delay) const {
 bool Pool::expired(const ServerConnection& s, Clock::time_point now) const {
   using std::chrono::duration;
   // server_lifetime = 0 means "use once" (PgBouncer).
-  if (settings_.lifetime <= 0) return true;
-  return duration<double>(now - s.connected_at).count() > settings_.lifetime;
+  if (limits_.lifetime <= 0) return true;
+  return duration<double>(now - s.connected_at).count() > limits_.lifetime;
 }
 
 void Pool::close_expired_locked(Clock::time_point now,
@@ -387,8 +411,8 @@ void Pool::close_expired_locked(Clock::time_point now,
   // stable_partition keeps the LIFO/FIFO order of the servers that stay.
   auto keep = std::stable_partition(idle_.begin(), idle_.end(), [&](const auto& s) {
     bool idle_too_long =
-        settings_.idle_timeout > 0 &&
-        std::chrono::duration<double>(now - s->last_used).count() > settings_.idle_timeout;
+        limits_.idle_timeout > 0 &&
+        std::chrono::duration<double>(now - s->last_used).count() > limits_.idle_timeout;
     return !(idle_too_long || expired(*s, now));
   });
   for (auto it = keep; it != idle_.end(); ++it) {
@@ -423,8 +447,8 @@ void Pool::maintain(Clock::time_point now, const asio::any_io_executor& ex) {
       idle_.erase(it);
       deliver_locked(std::move(s));
     }
-    bool retry_wait = login_failed_at_ &&
-                      duration<double>(now - *login_failed_at_).count() < settings_.login_retry;
+    bool retry_wait =
+        login_failed_at_ && duration<double>(now - *login_failed_at_).count() < limits_.login_retry;
     // Clients queued with no login under way (a login failed with 57P03, or a server was
     // discarded while a budget was full): start one.
     if (!waiters_.empty() && !paused_ && login_ == 0 && !retry_wait && try_reserve_slot_locked()) {
@@ -432,9 +456,9 @@ void Pool::maintain(Clock::time_point now, const asio::any_io_executor& ex) {
       ++launches;
     }
     // reserve_pool_size: a client queued for reserve_pool_timeout gets an extra server.
-    if (!waiters_.empty() && !paused_ && settings_.reserve_pool_size > 0 &&
-        settings_.reserve_pool_timeout > 0 && login_ == 0 &&
-        duration<double>(now - waiters_.front()->since).count() >= settings_.reserve_pool_timeout &&
+    if (!waiters_.empty() && !paused_ && limits_.reserve_pool_size > 0 &&
+        limits_.reserve_pool_timeout > 0 && login_ == 0 &&
+        duration<double>(now - waiters_.front()->since).count() >= limits_.reserve_pool_timeout &&
         try_reserve_slot_locked(true)) {
       ++login_;
       ++launches;
@@ -443,8 +467,8 @@ void Pool::maintain(Clock::time_point now, const asio::any_io_executor& ex) {
     // min_pool_size: kept open for pools with clients (or a forced user), one login at a time,
     // and not while logins keep failing (server_login_retry).
     int total = active_ + login_ + static_cast<int>(idle_.size());
-    int min = settings_.min_pool_size;
-    if (settings_.pool_size > 0) min = std::min(min, settings_.pool_size);
+    int min = limits_.min_pool_size;
+    if (limits_.pool_size > 0) min = std::min(min, limits_.pool_size);
     if (min > 0 && total < min && login_ == 0 && !retry_wait && !paused_ &&
         (clients_.load(std::memory_order_relaxed) > 0 || settings_.forced_user) &&
         try_reserve_slot_locked()) {

@@ -43,7 +43,11 @@ class Pool : public std::enable_shared_from_this<Pool> {
        std::shared_ptr<ConnectionBudget> user_budget, size_t shards = 1);
   ~Pool();
 
+  // The pool's identity and how it logs in: fixed for its life. The limits below (sizes,
+  // timeouts) are copied from it at creation and may change on RELOAD (update_limits).
   const PoolSettings& settings() const { return settings_; }
+  void update_limits(const PoolSettings& s);
+  int pool_size() const;  // current (after RELOAD)
 
   // Takes an idle server, opens a new one within the limits, or queues the caller (FIFO) for at
   // most `wait_timeout` seconds (0 = forever). Runs on the caller's executor.
@@ -102,6 +106,13 @@ class Pool : public std::enable_shared_from_this<Pool> {
   bool expired(const ServerConnection& s, std::chrono::steady_clock::time_point now) const;
 
   PoolSettings settings_;
+  struct Limits {
+    int pool_size = 0, min_pool_size = 0, reserve_pool_size = 0;
+    double reserve_pool_timeout = 0, idle_timeout = 0, lifetime = 0, login_retry = 0;
+    bool round_robin = false;
+    static Limits from(const PoolSettings& s);
+  };
+  Limits limits_;  // guarded by mu_
   std::shared_ptr<ConnectionBudget> db_budget_;
   std::shared_ptr<ConnectionBudget> user_budget_;
   mutable std::mutex mu_;

@@ -102,6 +102,12 @@ bool PoolManager::drained(const std::string& database) const {
   return true;
 }
 
+void PoolManager::retire(const std::shared_ptr<Pool>& pool) {
+  std::lock_guard lock(mu_);
+  auto it = pools_.find(std::make_pair(pool->settings().database, pool->settings().user));
+  if (it != pools_.end() && it->second == pool) pools_.erase(it);
+}
+
 std::vector<std::shared_ptr<Pool>> PoolManager::all() const {
   std::lock_guard lock(mu_);
   std::vector<std::shared_ptr<Pool>> out;

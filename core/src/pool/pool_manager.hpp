@@ -19,6 +19,9 @@ class PoolManager {
   std::shared_ptr<Pool> find_or_create(const PoolSettings& settings, int max_db_connections,
                                        int max_user_connections);
   std::vector<std::shared_ptr<Pool>> all() const;
+  // RELOAD changed a pool's server or login: new clients get a new pool; the clients linked to
+  // this one keep it until they leave.
+  void retire(const std::shared_ptr<Pool>& pool);
   // PAUSE/RESUME of every pool ("" = all databases) or of one database's pools; pools created
   // later inherit the state. Logins for RESUME run on `ex`.
   void set_paused(const std::string& database, bool paused, const asio::any_io_executor& ex);

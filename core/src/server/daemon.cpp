@@ -30,6 +30,7 @@
 #include "server/tcp_options.hpp"
 #include "session/cancel_registry.hpp"
 #include "session/client_session.hpp"
+#include "session/pool_route.hpp"
 
 namespace sluice {
 
@@ -75,7 +76,11 @@ class Daemon {
   int run();
 
  private:
-  std::string reload();  // "" on success, else why the old configuration stays
+  std::string reload();
+  // After RELOAD: pools whose server and login are unchanged take the new sizes and timeouts;
+  // the others are retired (see PoolManager::retire).
+  void reconfigure_pools(
+      const RuntimeConfig& rt);  // "" on success, else why the old configuration stays
   void start_shutdown(bool immediate);
   // SHUTDOWN WAIT_FOR_SERVERS / SIGINT: stop listening, pause every pool, drop the queued clients
   // ("server shutting down"), exit once every server is released.
@@ -273,7 +278,8 @@ std::string Daemon::reload() {
     // Reopen the logfile (logrotate moves it away, then sends SIGHUP, as for PgBouncer).
     reopen_logfile(LogOptions{options_.verbose + static_cast<int>(cfg->integer("verbose")),
                               options_.quiet || options_.daemonize, cfg->str("logfile")});
-    ctx_->set_runtime(std::move(next));
+    ctx_->set_runtime(next);
+    reconfigure_pools(*next);
     spdlog::info("configuration reloaded");
     return {};
   } catch (const std::exception& e) {
@@ -287,6 +293,24 @@ std::string Daemon::reload() {
       spdlog::error("cannot reopen logfile: {}", e2.what());
     }
     return e.what();
+  }
+}
+
+void Daemon::reconfigure_pools(const RuntimeConfig& rt) {
+  for (const auto& pool : pools_.all()) {
+    const PoolSettings& current = pool->settings();
+    config::DatabaseEntry entry;
+    if (find_database_entry(*rt.config, current.database, &entry)) {
+      PoolRoute r = route_pool(rt, entry, current.user);
+      if (r.settings.pool_mode && same_pool_identity(current, r.settings)) {
+        pool->update_limits(r.settings);
+        continue;
+      }
+    }
+    spdlog::info("{}/{}: server or login settings changed, new clients get a new pool",
+                 current.database, current.user);
+    pools_.retire(pool);
+    pool->reconnect();
   }
 }
 

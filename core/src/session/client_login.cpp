@@ -14,6 +14,7 @@
 #include "server/shard.hpp"
 #include "session/cancel_registry.hpp"
 #include "session/client_session.hpp"
+#include "session/pool_route.hpp"
 
 namespace sluice {
 
@@ -239,55 +240,14 @@ Awaitable<bool> ClientSession::route_and_welcome() {
   }
   user_counted_ = true;
 
-  PoolSettings s;
-  s.database = entry->name;
-  s.user = entry->user.empty() ? user_ : entry->user;
-  if (!entry->password.empty()) {
-    s.password = entry->password;
-  } else if (auto u = runtime_->userlist->find(s.user); u != runtime_->userlist->end()) {
-    s.password = u->second;
-  }
-  s.host = entry->host;
-  s.unix_socket_dir = cfg.str("unix_socket_dir");
-  s.port = static_cast<uint16_t>(entry->port);
-  s.dbname = entry->dbname.empty() ? entry->name : entry->dbname;
-  for (const auto& p : entry->startup_params) s.startup_params.push_back(p);
-  s.connect_query = entry->connect_query;
-  s.pool_size = static_cast<int>(cfg.integer("default_pool_size"));
-  if (entry->pool_size >= 0) s.pool_size = entry->pool_size;
-  if (user_entry && user_entry->pool_size >= 0) s.pool_size = user_entry->pool_size;
-  s.min_pool_size = entry->min_pool_size >= 0 ? entry->min_pool_size
-                                              : static_cast<int>(cfg.integer("min_pool_size"));
-  s.reserve_pool_size = static_cast<int>(cfg.integer("reserve_pool_size"));
-  if (entry->reserve_pool_size >= 0) s.reserve_pool_size = entry->reserve_pool_size;
-  if (user_entry && user_entry->reserve_pool_size >= 0)
-    s.reserve_pool_size = user_entry->reserve_pool_size;
-  s.reserve_pool_timeout = cfg.seconds("reserve_pool_timeout");
-  s.forced_user = !entry->user.empty();
-  s.round_robin = cfg.boolean("server_round_robin");
-  s.balance_hosts = entry->load_balance_hosts != "disable";
-  s.login_retry = cfg.seconds("server_login_retry");
-  s.tcp = runtime_->tcp;
-  s.connect_timeout = cfg.seconds("server_connect_timeout");
-  s.idle_timeout = cfg.seconds("server_idle_timeout");
-  s.lifetime =
-      entry->server_lifetime >= 0 ? entry->server_lifetime : cfg.seconds("server_lifetime");
-  s.max_packet_size = static_cast<uint32_t>(cfg.integer("max_packet_size"));
-  s.pool_mode_name = cfg.str("pool_mode");
-  if (!entry->pool_mode.empty()) s.pool_mode_name = entry->pool_mode;
-  if (user_entry && !user_entry->pool_mode.empty()) s.pool_mode_name = user_entry->pool_mode;
-  s.pool_mode = runtime_->plugins->pool_mode(s.pool_mode_name);
+  PoolRoute route = route_pool(*runtime_, *entry, user_);
+  const PoolSettings& s = route.settings;
   if (!s.pool_mode) {
     co_await send_fatal("08P01", "pool_mode " + s.pool_mode_name +
                                      " is not available: no loaded plugin provides it");
     co_return false;
   }
-  int max_db = entry->max_db_connections >= 0 ? entry->max_db_connections
-                                              : static_cast<int>(cfg.integer("max_db_connections"));
-  int max_user = static_cast<int>(cfg.integer("max_user_connections"));
-  if (user_entry && user_entry->max_user_connections >= 0)
-    max_user = user_entry->max_user_connections;
-  pool_ = ctx_.pools().find_or_create(s, max_db, max_user);
+  pool_ = ctx_.pools().find_or_create(s, route.max_db_connections, route.max_user_connections);
   pool_->add_client();
   stats_ = &pool_->stats().shard(shard_.index());
 

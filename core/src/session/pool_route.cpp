@@ -1,0 +1,82 @@
+// Pool routing.
+#include "session/pool_route.hpp"
+
+#include "plugin/registry.hpp"
+
+namespace sluice {
+
+PoolRoute route_pool(const RuntimeConfig& rt, const config::DatabaseEntry& entry,
+                     const std::string& login_user) {
+  const config::Config& cfg = *rt.config;
+  const config::UserEntry* user_entry = nullptr;
+  if (auto ue = cfg.users().find(login_user); ue != cfg.users().end()) user_entry = &ue->second;
+  PoolRoute r;
+  PoolSettings& s = r.settings;
+  s.database = entry.name;
+  s.user = entry.user.empty() ? login_user : entry.user;
+  if (!entry.password.empty()) {
+    s.password = entry.password;
+  } else if (auto u = rt.userlist->find(s.user); u != rt.userlist->end()) {
+    s.password = u->second;
+  }
+  s.host = entry.host;
+  s.unix_socket_dir = cfg.str("unix_socket_dir");
+  s.port = static_cast<uint16_t>(entry.port);
+  s.dbname = entry.dbname.empty() ? entry.name : entry.dbname;
+  for (const auto& p : entry.startup_params) s.startup_params.push_back(p);
+  s.connect_query = entry.connect_query;
+  s.pool_size = static_cast<int>(cfg.integer("default_pool_size"));
+  if (entry.pool_size >= 0) s.pool_size = entry.pool_size;
+  if (user_entry && user_entry->pool_size >= 0) s.pool_size = user_entry->pool_size;
+  s.min_pool_size = entry.min_pool_size >= 0 ? entry.min_pool_size
+                                             : static_cast<int>(cfg.integer("min_pool_size"));
+  s.reserve_pool_size = static_cast<int>(cfg.integer("reserve_pool_size"));
+  if (entry.reserve_pool_size >= 0) s.reserve_pool_size = entry.reserve_pool_size;
+  if (user_entry && user_entry->reserve_pool_size >= 0)
+    s.reserve_pool_size = user_entry->reserve_pool_size;
+  s.reserve_pool_timeout = cfg.seconds("reserve_pool_timeout");
+  s.forced_user = !entry.user.empty();
+  s.round_robin = cfg.boolean("server_round_robin");
+  s.balance_hosts = entry.load_balance_hosts != "disable";
+  s.login_retry = cfg.seconds("server_login_retry");
+  s.tcp = rt.tcp;
+  s.connect_timeout = cfg.seconds("server_connect_timeout");
+  s.idle_timeout = cfg.seconds("server_idle_timeout");
+  s.lifetime = entry.server_lifetime >= 0 ? entry.server_lifetime : cfg.seconds("server_lifetime");
+  s.max_packet_size = static_cast<uint32_t>(cfg.integer("max_packet_size"));
+  s.pool_mode_name = cfg.str("pool_mode");
+  if (!entry.pool_mode.empty()) s.pool_mode_name = entry.pool_mode;
+  if (user_entry && !user_entry->pool_mode.empty()) s.pool_mode_name = user_entry->pool_mode;
+  s.pool_mode = rt.plugins->pool_mode(s.pool_mode_name);
+  r.max_db_connections = entry.max_db_connections >= 0
+                             ? entry.max_db_connections
+                             : static_cast<int>(cfg.integer("max_db_connections"));
+  r.max_user_connections = static_cast<int>(cfg.integer("max_user_connections"));
+  if (user_entry && user_entry->max_user_connections >= 0)
+    r.max_user_connections = user_entry->max_user_connections;
+  return r;
+}
+
+bool find_database_entry(const config::Config& cfg, const std::string& name,
+                         config::DatabaseEntry* out) {
+  if (const config::DatabaseEntry* e = cfg.find_database(name)) {
+    *out = *e;
+    return true;
+  }
+  auto star = cfg.databases().find("*");
+  if (star == cfg.databases().end()) return false;
+  *out = star->second;
+  out->name = name;
+  if (out->dbname.empty()) out->dbname = name;
+  return true;
+}
+
+bool same_pool_identity(const PoolSettings& a, const PoolSettings& b) {
+  return a.database == b.database && a.user == b.user && a.password == b.password &&
+         a.host == b.host && a.unix_socket_dir == b.unix_socket_dir && a.port == b.port &&
+         a.dbname == b.dbname && a.startup_params == b.startup_params &&
+         a.connect_query == b.connect_query && a.pool_mode_name == b.pool_mode_name &&
+         a.balance_hosts == b.balance_hosts && a.forced_user == b.forced_user;
+}
+
+}  // namespace sluice

@@ -94,6 +94,38 @@ assert_contains "$out" "NOTICE:  Console usage" "SHOW HELP"
 assert_eq "$(console -c 'SHOW client_encoding')" "UTF-8" "fake SHOW client_encoding for drivers"
 assert_contains "$(console -c "SET client_encoding = 'UTF8'" 2>&1)" "SET ignored" "fake SET"
 
+# --- Beyond PgBouncer: the extended query protocol (psycopg 3 uses it for every execute()).
+if [[ -x /usr/bin/python3 ]] && /usr/bin/python3 -c 'import psycopg' 2>/dev/null; then
+  out=$(PGPASSWORD=${IT_PASSWORD[app]} /usr/bin/python3 - "$SLUICE_PORT" <<'PY' 2>&1
+import sys, psycopg
+with psycopg.connect(host="127.0.0.1", port=int(sys.argv[1]), user="app", dbname="pgbouncer",
+                     autocommit=True) as conn:
+    cur = conn.execute("SHOW POOLS")
+    names = [c.name for c in cur.description]
+    rows = cur.fetchall()
+    print("columns", len(names), names[0], names[-1])
+    print("app row", any(r[0] == "app" and r[1] == "app" for r in rows))
+    print("version", conn.execute("SHOW VERSION").fetchone()[0].startswith("PgBouncer 1.25.2"))
+    conn.execute("RELOAD")
+    print("reload ok")
+    try:
+        conn.execute("SHOW NONSENSE")
+    except psycopg.Error as e:
+        print("error", str(e).strip())
+    print("after error", conn.execute("SHOW STATE").fetchall()[0])
+PY
+  ) || fail "psycopg 3 on the console failed: $out"
+  log "psycopg 3: $out"
+  assert_contains "$out" "columns 17 database load_balance_hosts" "psycopg 3 gets SHOW POOLS' 17 columns"
+  assert_contains "$out" "app row True" "psycopg 3 sees the app pool"
+  assert_contains "$out" "version True" "psycopg 3 SHOW VERSION"
+  assert_contains "$out" "reload ok" "psycopg 3 RELOAD"
+  assert_contains "$out" "error invalid command 'SHOW NONSENSE', use SHOW HELP;" "psycopg 3 gets the console's error"
+  assert_contains "$out" "after error ('active', 'yes')" "the connection is usable after an error"
+elif [[ ${CI:-} == true ]]; then
+  fail "python3-psycopg is missing (scripts/install-deps.sh installs it)"
+fi
+
 # --- RELOAD: applied; a broken config is refused and the old one kept.
 # A client connected across the RELOAD keeps working; the existing pool grows to 3 servers.
 bg psql_sluice app -c "SELECT 'before'" -c '\! sleep 2' -c "SELECT 'after reload'" >"$IT_TMP/across.out" 2>&1

@@ -74,26 +74,47 @@ void ResultBuilder::add_notice(std::string message, std::string detail) {
   notices_.push_back({std::move(message), std::move(detail)});
 }
 
-std::string ResultBuilder::render() const {
+namespace {
+void append_console_error(std::string& out, std::string_view code, std::string_view message) {
+  protocol::MessageBuilder(out)
+      .begin('E')
+      .byte('S')
+      .cstr("ERROR")
+      .byte('C')
+      .cstr(code)
+      .byte('M')
+      .cstr(message)
+      .byte(0)
+      .end();
+}
+}  // namespace
+
+std::string ResultBuilder::render_description() const {
   std::string out;
-  auto error = [&](std::string_view code, std::string_view message) {
-    protocol::MessageBuilder(out)
-        .begin('E')
-        .byte('S')
-        .cstr("ERROR")
-        .byte('C')
-        .cstr(code)
-        .byte('M')
-        .cstr(message)
-        .byte(0)
-        .end();
-  };
+  if (error_ || bad_row_) return out;  // the error comes with the execution
+  if (columns_.empty()) {
+    protocol::MessageBuilder(out).begin('n').end();  // NoData
+    return out;
+  }
+  protocol::MessageBuilder b(out);
+  b.begin('T').int16(static_cast<uint16_t>(columns_.size()));
+  for (const auto& c : columns_) {
+    b.cstr(c.name).int32(0).int16(0).int32(c.type_oid);
+    b.int16(static_cast<uint16_t>(type_len(c.type_oid))).int32(0xffffffffu).int16(0);
+  }
+  b.end();
+  return out;
+}
+
+std::string ResultBuilder::render_execution() const {
+  std::string out;
   if (error_) {
-    error(error_->first, error_->second);
+    append_console_error(out, error_->first, error_->second);
     return out;
   }
   if (bad_row_) {
-    error("XX000", "admin command produced a row that does not match its columns");
+    append_console_error(out, "XX000",
+                         "admin command produced a row that does not match its columns");
     return out;
   }
   for (const auto& n : notices_) {
@@ -102,28 +123,38 @@ std::string ResultBuilder::render() const {
     if (!n.detail.empty()) b.byte('D').cstr(n.detail);
     b.byte(0).end();
   }
-  if (!columns_.empty()) {
-    protocol::MessageBuilder b(out);
-    b.begin('T').int16(static_cast<uint16_t>(columns_.size()));
-    for (const auto& c : columns_) {
-      b.cstr(c.name).int32(0).int16(0).int32(c.type_oid);
-      b.int16(static_cast<uint16_t>(type_len(c.type_oid))).int32(0xffffffffu).int16(0);
-    }
-    b.end();
-    for (const auto& row : rows_) {
-      protocol::MessageBuilder r(out);
-      r.begin('D').int16(static_cast<uint16_t>(row.size()));
-      for (const auto& v : row) {
-        if (!v) {
-          r.int32(0xffffffffu);
-        } else {
-          r.int32(static_cast<uint32_t>(v->size())).bytes(std::string_view(*v));
-        }
+  for (const auto& row : rows_) {
+    protocol::MessageBuilder r(out);
+    r.begin('D').int16(static_cast<uint16_t>(row.size()));
+    for (const auto& v : row) {
+      if (!v) {
+        r.int32(0xffffffffu);
+      } else {
+        r.int32(static_cast<uint32_t>(v->size())).bytes(std::string_view(*v));
       }
-      r.end();
     }
+    r.end();
   }
   protocol::MessageBuilder(out).begin('C').cstr(tag_.empty() ? "SHOW" : tag_).end();
+  return out;
+}
+
+// Simple query: notices, RowDescription (only when there are columns), rows, CommandComplete.
+std::string ResultBuilder::render() const {
+  if (error_ || bad_row_) return render_execution();
+  std::string out;
+  std::string exec = render_execution();
+  if (columns_.empty()) return exec;
+  // Notices go first, as PgBouncer sends them before the result set.
+  size_t notices_end = 0;
+  for (size_t i = 0; i < notices_.size(); ++i) {
+    uint32_t len = (static_cast<uint8_t>(exec[notices_end + 1]) << 24) |
+                   (static_cast<uint8_t>(exec[notices_end + 2]) << 16) |
+                   (static_cast<uint8_t>(exec[notices_end + 3]) << 8) |
+                   static_cast<uint8_t>(exec[notices_end + 4]);
+    notices_end += 1 + len;
+  }
+  out = exec.substr(0, notices_end) + render_description() + exec.substr(notices_end);
   return out;
 }
 

@@ -18,6 +18,13 @@ class ResultBuilder {
 
   // The messages for the client, without ReadyForQuery.
   std::string render() const;
+  // The same in the two parts the extended protocol sends apart: RowDescription (or NoData) for
+  // Describe, then notices, DataRows and CommandComplete (or the ErrorResponse) for Execute.
+  std::string render_description() const;
+  std::string render_execution() const;
+  // The command closed the connection itself (SHUTDOWN): send nothing.
+  void set_no_reply() { no_reply_ = true; }
+  bool no_reply() const { return no_reply_; }
   bool failed() const { return error_.has_value(); }
   const std::string& tag() const { return tag_; }
 
@@ -43,6 +50,7 @@ class ResultBuilder {
   std::string tag_;
   std::optional<std::pair<std::string, std::string>> error_;  // sqlstate, message
   bool bad_row_ = false;  // a row whose width differs from the columns
+  bool no_reply_ = false;
 };
 
 }  // namespace sluice::admin

@@ -156,31 +156,28 @@ Awaitable<void> ClientSession::console_loop() {
     last_active_ = std::chrono::steady_clock::now();
     if (m.type == 'X') co_return;
     if (m.type != 'Q') {
-      std::string out;
-      protocol::append_error(out, "ERROR", "08P01",
-                             m.type == 'P' || m.type == 'B' || m.type == 'E' || m.type == 'D' ||
-                                     m.type == 'S' || m.type == 'H' || m.type == 'C'
-                                 ? "extended query protocol not supported by admin console"
-                                 : "unexpected message on the admin console");
-      co_await write_all(client_, out);
-      close_reason_ = "admin console: unsupported protocol message";
-      co_return;
+      // Parse/Bind/Describe/Execute/Sync...: handled until the client sends a simple Query.
+      if (!co_await console_extended(m)) co_return;
+      if (m.type != 'Q') co_return;
     }
     std::string query(m.body.data(),
                       m.body.find('\0') == std::string::npos ? m.body.size() : m.body.find('\0'));
-    std::string out = co_await console_execute(query);
+    admin::ResultBuilder result;
+    co_await console_execute(query, result);
+    if (result.no_reply()) co_return;
+    std::string out = result.render();
     protocol::append_ready_for_query(out, 'I');
     co_await write_all(client_, out);
   }
 }
 
-Awaitable<std::string> ClientSession::console_execute(const std::string& query) {
-  admin::ResultBuilder result;
+Awaitable<void> ClientSession::console_execute(const std::string& query,
+                                               admin::ResultBuilder& result) {
   std::string error;
   auto cmd = admin::parse_console_command(query, &error);
   if (!cmd) {
     result.set_error("08P01", error);
-    co_return result.render();
+    co_return;
   }
   if (cmd->verb == "SHOW") {
     std::string lower = cmd->argument;
@@ -189,17 +186,17 @@ Awaitable<std::string> ClientSession::console_execute(const std::string& query) 
       result.add_column(lower, SLUICE_TYPE_TEXT);
       result.add_row({std::string(v)});
       result.set_tag("SHOW");
-      co_return result.render();
+      co_return;
     }
   }
   if (cmd->verb == "SET" && fake_param(cmd->argument)) {
     result.add_notice("SET ignored", "");
     result.set_tag("SET");
-    co_return result.render();
+    co_return;
   }
   if (needs_admin(*cmd) && !console_admin_) {
     result.set_error("08P01", "admin access needed");
-    co_return result.render();
+    co_return;
   }
   if (cmd->verb == "RELOAD" && cmd->argument.empty()) {
     std::string failure = ctx_.reload ? ctx_.reload() : std::string("RELOAD is not available");
@@ -208,7 +205,7 @@ Awaitable<std::string> ClientSession::console_execute(const std::string& query) 
     } else {
       result.set_error("F0000", "RELOAD failed, see logs for additional details");
     }
-    co_return result.render();
+    co_return;
   }
   if (cmd->verb == "PAUSE" || cmd->verb == "RESUME") {
     const std::string& db = cmd->argument;
@@ -216,11 +213,11 @@ Awaitable<std::string> ClientSession::console_execute(const std::string& query) 
     if (db == "pgbouncer") {
       result.set_error("08P01", "cannot " + std::string(cmd->verb == "PAUSE" ? "pause" : "resume") +
                                     " admin db");
-      co_return result.render();
+      co_return;
     }
     if (!db.empty() && !runtime_->config->find_database(db)) {
       result.set_error("08P01", "no such database: " + db);
-      co_return result.render();
+      co_return;
     }
     if (cmd->verb == "RESUME") {
       if (ctx_.shutting_down) {
@@ -233,11 +230,11 @@ Awaitable<std::string> ClientSession::console_execute(const std::string& query) 
         spdlog::info("RESUME{}{}", db.empty() ? "" : " ", db);
         result.set_tag("RESUME");
       }
-      co_return result.render();
+      co_return;
     }
     if (pools.paused(db)) {
       result.set_error("08P01", "already suspended/paused");
-      co_return result.render();
+      co_return;
     }
     pools.set_paused(db, true, client_.get_executor());
     spdlog::info("PAUSE{}{}: waiting for servers to be released", db.empty() ? "" : " ", db);
@@ -249,13 +246,13 @@ Awaitable<std::string> ClientSession::console_execute(const std::string& query) 
       co_await poll.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
     result.set_tag("PAUSE");
-    co_return result.render();
+    co_return;
   }
-  if (auto control = co_await console_control(*cmd)) co_return *control;
+  if (co_await console_control(*cmd, result)) co_return;
   const sluice_admin_command_vtable* ext = runtime_->plugins->admin_command(cmd->name());
   if (!ext) {
     result.set_error("08P01", "invalid command '" + query + "', use SHOW HELP;");
-    co_return result.render();
+    co_return;
   }
   // SHOW CLIENTS/SERVERS/SOCKETS read every shard's sessions on their own threads first.
   admin::SocketSnapshot sockets;
@@ -280,7 +277,7 @@ Awaitable<std::string> ClientSession::console_execute(const std::string& query) 
   admin::SocketSnapshot::Scope scope(&sockets);  // list(CLIENTS/SERVERS) reads it on this thread
   if (ext->execute(ext->ctx, &req, result.writer()) != SLUICE_OK && !result.failed())
     result.set_error("XX000", "admin command " + name + " failed");
-  co_return result.render();
+  co_return;
 }
 
 }  // namespace sluice

@@ -32,13 +32,12 @@ Awaitable<int> ClientSession::kill_everywhere(std::string database, uint64_t id)
   co_return killed;
 }
 
-Awaitable<std::optional<std::string>> ClientSession::console_control(
-    const admin::ConsoleCommand& cmd) {
+Awaitable<bool> ClientSession::console_control(const admin::ConsoleCommand& cmd,
+                                               admin::ResultBuilder& result) {
   const std::string& verb = cmd.verb;
   if (verb != "DISABLE" && verb != "ENABLE" && verb != "RECONNECT" && verb != "WAIT_CLOSE" &&
       verb != "KILL" && verb != "KILL_CLIENT" && verb != "SHUTDOWN")
-    co_return std::nullopt;
-  admin::ResultBuilder result;
+    co_return false;
   PoolManager& pools = ctx_.pools();
   const std::string& arg = cmd.argument;
   auto in_scope = [&](const std::shared_ptr<Pool>& p) {
@@ -51,16 +50,16 @@ Awaitable<std::optional<std::string>> ClientSession::console_control(
       std::string lower = verb;
       for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       result.set_error("08P01", "cannot " + lower + " admin db");
-      co_return result.render();
+      co_return true;
     }
     if (!runtime_->config->find_database(arg)) {
       result.set_error("08P01", "no such database: " + arg);
-      co_return result.render();
+      co_return true;
     }
   }
   if ((verb == "DISABLE" || verb == "ENABLE") && arg.empty()) {
     result.set_error("08P01", "invalid command '" + verb + "', use SHOW HELP;");
-    co_return result.render();
+    co_return true;
   }
   if (verb == "DISABLE" || verb == "ENABLE") {
     pools.set_disabled(arg, verb == "DISABLE");
@@ -95,11 +94,11 @@ Awaitable<std::optional<std::string>> ClientSession::console_control(
     auto [end, ec] = std::from_chars(arg.data(), arg.data() + arg.size(), id);
     if (arg.empty() || ec != std::errc() || end != arg.data() + arg.size() || id == 0) {
       result.set_error("08P01", "invalid client pointer supplied");
-      co_return result.render();
+      co_return true;
     }
     if (co_await kill_everywhere("", id) == 0) {
       result.set_error("08P01", "client not found");
-      co_return result.render();
+      co_return true;
     }
   } else if (verb == "SHUTDOWN") {
     std::string mode = arg;
@@ -111,17 +110,18 @@ Awaitable<std::optional<std::string>> ClientSession::console_control(
       m = DaemonContext::ShutdownMode::kWaitForServers;
     } else if (!mode.empty()) {
       result.set_error("08P01", "invalid command 'SHUTDOWN " + arg + "', use SHOW HELP;");
-      co_return result.render();
+      co_return true;
     }
     spdlog::info("SHUTDOWN{}{} from the admin console", mode.empty() ? "" : " ", mode);
     if (ctx_.shutdown) ctx_.shutdown(m);
     if (m == DaemonContext::ShutdownMode::kImmediate) {
       close_client("SHUTDOWN");  // PgBouncer sends no reply: the connection just closes
-      co_return std::string();
+      result.set_no_reply();
+      co_return true;
     }
   }
   result.set_tag(verb);
-  co_return result.render();
+  co_return true;
 }
 
 }  // namespace sluice

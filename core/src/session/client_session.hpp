@@ -21,7 +21,9 @@ namespace sluice {
 class Shard;
 namespace admin {
 struct ConsoleCommand;
-}
+class ResultBuilder;
+}  // namespace admin
+struct Message;
 
 struct ClientOrigin {
   std::string addr;  // IP text, or "unix"
@@ -58,9 +60,13 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   // Admin console (client_console.cpp): the virtual database "pgbouncer".
   Awaitable<bool> console_welcome();
   Awaitable<void> console_loop();
-  Awaitable<std::string> console_execute(const std::string& query);
+  // Runs one console command into `result` (client_console.cpp).
+  Awaitable<void> console_execute(const std::string& query, admin::ResultBuilder& result);
+  // The extended query protocol on the console (client_console_extended.cpp): Parse, Bind,
+  // Describe, Execute, Close, Sync, Flush. Returns false when the client must be closed.
+  Awaitable<bool> console_extended(Message& first);
   // DISABLE, ENABLE, RECONNECT, WAIT_CLOSE, KILL, KILL_CLIENT, SHUTDOWN; nullopt for others.
-  Awaitable<std::optional<std::string>> console_control(const admin::ConsoleCommand& cmd);
+  Awaitable<bool> console_control(const admin::ConsoleCommand& cmd, admin::ResultBuilder& result);
   // Runs admin_kill on every shard; returns how many sessions it ended.
   Awaitable<int> kill_everywhere(std::string database, uint64_t id);
 

@@ -121,11 +121,13 @@ Awaitable<AcquireResult> Pool::acquire(double wait_timeout) {
   co_await waiter->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
 
   std::lock_guard lock(mu_);
+  waiter->result.waited = true;
   if (waiter->done) co_return std::move(waiter->result);
   std::erase(waiters_, waiter);
   AcquireResult timeout;
   timeout.error = {"08P01", "query_wait_timeout"};
   timeout.timed_out = true;
+  timeout.waited = true;
   co_return timeout;
 }
 

@@ -26,6 +26,7 @@ struct AcquireResult {
   std::unique_ptr<ServerConnection> server;  // null on error
   ServerError error;
   bool timed_out = false;  // the wait_timeout passed (error is "query_wait_timeout")
+  bool waited = false;     // the caller was queued (no idle server at once)
 };
 
 struct PoolCounters {

@@ -185,6 +185,7 @@ Awaitable<bool> ClientSession::link_server() {
     wait_notified_ = false;
     AcquireResult r = co_await pool_->acquire(wait);
     waiting_since_ = kNever;
+    link_waited_ = r.waited;
     if (r.server) {
       stats_->add(Stat::kServerAssignments, 1);
       stats_->add(Stat::kWaitTimeUs, micros(Clock::now() - wait_start));
@@ -301,7 +302,8 @@ Awaitable<void> ClientSession::client_loop() {
         }
         // The client may have given up (or timed out) while queued for a server: then its
         // request must not run.
-        if (client_gone_ || client_hung_up()) {
+        // Only a client that was queued can have left meanwhile: skip the syscall otherwise.
+        if (client_gone_ || (link_waited_ && client_hung_up())) {
           server_->fd = server_sock_->release(ec);
           server_sock_.reset();
           pool_->release(std::move(server_));

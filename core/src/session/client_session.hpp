@@ -128,6 +128,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   std::chrono::steady_clock::time_point waiting_since_{};    // queued for a server
   bool relaying_ = false;                                    // logged in, in client_loop
   bool console_ = false;                                     // logged in to the admin console
+  bool link_waited_ = false;    // the last link_server queued for a server
   bool console_admin_ = false;  // in admin_users (else stats_users: SHOW only)
   bool wait_notified_ = false;  // query_wait_notify sent for this wait
   bool fatal_pending_ = false;  // kill(): send FATAL close_reason_ once the loops are done

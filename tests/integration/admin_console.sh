@@ -126,6 +126,19 @@ elif [[ ${CI:-} == true ]]; then
   fail "python3-psycopg is missing (scripts/install-deps.sh installs it)"
 fi
 
+# --- SET key = value: applied at once; refused with a reason otherwise.
+assert_eq "$(console -c 'SET default_pool_size = 4')" "SET default_pool_size=4" "SET default_pool_size"
+assert_eq "$(console -c 'SHOW CONFIG' | grep '^default_pool_size|' | cut -d'|' -f2)" "4" "SHOW CONFIG after SET"
+assert_eq "$(console -c "SET application_name_add_host TO '1'")" "SET application_name_add_host=1" "SET ... TO 'string'"
+out=$(console -c 'SET listen_port = 1' 2>&1) && fail "SET listen_port succeeded"
+assert_contains "$out" "listen_port cannot be changed while running" "SET of a restart-only key"
+out=$(console -c 'SET nosuch = 1' 2>&1) && fail "SET nosuch succeeded"
+assert_contains "$out" "unknown config parameter: nosuch" "SET of an unknown key"
+out=$(console -c 'SET default_pool_size = lots' 2>&1) && fail "SET default_pool_size = lots succeeded"
+assert_contains "$out" "ERROR:" "SET with a bad value is refused"
+out=$(stats_user -c 'SET default_pool_size = 5' 2>&1) && fail "a stats user could SET"
+assert_contains "$out" "admin access needed" "a stats user may not SET"
+
 # --- RELOAD: applied; a broken config is refused and the old one kept.
 # A client connected across the RELOAD keeps working; the existing pool grows to 3 servers.
 bg psql_sluice app -c "SELECT 'before'" -c '\! sleep 2' -c "SELECT 'after reload'" >"$IT_TMP/across.out" 2>&1

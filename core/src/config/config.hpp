@@ -85,6 +85,10 @@ Config load_config(const std::string& path, const EnvLookup& env = real_env);
 Config parse_config(std::string_view text, const std::string& file_name,
                     const EnvLookup& env = real_env);
 
+// `base` with one [pgbouncer] key set as the admin console's SET does (origin "SET"). Throws
+// ConfigError for an unknown key, a key that cannot change while running, or a bad value.
+Config with_setting(const Config& base, std::string_view key, std::string_view value);
+
 // Keys whose raw() differs between two snapshots (for RELOAD: the daemon warns about the ones
 // that are not reloadable and keeps their old values).
 std::vector<std::string_view> changed_keys(const Config& before, const Config& after);

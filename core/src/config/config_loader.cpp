@@ -8,6 +8,20 @@ namespace sluice::config {
 // Fills a Config from INI items; the only writer of Config's private state.
 class ConfigBuilder {
  public:
+  ConfigBuilder(Config base, const EnvLookup& env) : cfg_(std::move(base)), env_(env) {}
+
+  // The admin console's SET: one [pgbouncer] key, checked like a file line.
+  void set_runtime(std::string_view key, std::string_view value) {
+    const ParamDef* def = find_param(to_lower(key));
+    if (def == nullptr)
+      throw ConfigError("SET", 0, std::string(key),
+                        "unknown config parameter: " + std::string(key));
+    if (!def->reloadable)
+      throw ConfigError("SET", 0, std::string(def->name),
+                        std::string(def->name) + " cannot be changed while running");
+    set_param(*def, value, "SET", 0, "SET");
+  }
+
   ConfigBuilder(const std::string& conffile, const EnvLookup& env) : env_(env) {
     cfg_.conffile_ = conffile;
     // conffile's value is the file given (reference §1.1); the file may still set it.
@@ -105,6 +119,12 @@ Config load_config(const std::string& path, const EnvLookup& env) {
   ConfigBuilder b(path, env);
   b.apply(read_ini_file(path));
   b.apply_env();
+  return b.take();
+}
+
+Config with_setting(const Config& base, std::string_view key, std::string_view value) {
+  ConfigBuilder b(base, real_env);
+  b.set_runtime(key, value);
   return b.take();
 }
 

@@ -77,6 +77,7 @@ class Daemon {
 
  private:
   std::string reload();
+  std::string set_setting(const std::string& key, const std::string& value);
   // After RELOAD: pools whose server and login are unchanged take the new sizes and timeouts;
   // the others are retired (see PoolManager::retire).
   void reconfigure_pools(
@@ -147,6 +148,12 @@ int Daemon::run() {
 
     check_supported(*ctx_->runtime());
     host_.set_state_source(admin::make_state_source(*ctx_));
+    ctx_->set_setting = [this](const std::string& key, const std::string& value) {
+      std::promise<std::string> done;
+      auto result = done.get_future();
+      asio::post(control_, [&] { done.set_value(set_setting(key, value)); });
+      return result.get();
+    };
     ctx_->shutdown = [this](DaemonContext::ShutdownMode mode) {
       asio::post(control_, [this, mode] {
         if (mode == DaemonContext::ShutdownMode::kWaitForServers) {
@@ -292,6 +299,24 @@ std::string Daemon::reload() {
     } catch (const std::exception& e2) {
       spdlog::error("cannot reopen logfile: {}", e2.what());
     }
+    return e.what();
+  }
+}
+
+std::string Daemon::set_setting(const std::string& key, const std::string& value) {
+  auto old = ctx_->runtime();
+  try {
+    auto cfg =
+        std::make_shared<const config::Config>(config::with_setting(*old->config, key, value));
+    auto next = make_runtime(cfg, old->userlist, old->plugins);
+    check_supported(*next);
+    ctx_->set_runtime(next);
+    reconfigure_pools(*next);
+    spdlog::info("SET {} = {}", key, value);
+    return {};
+  } catch (const config::ConfigError& e) {
+    return e.message();
+  } catch (const std::exception& e) {
     return e.what();
   }
 }

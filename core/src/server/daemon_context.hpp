@@ -96,6 +96,8 @@ class DaemonContext {
   std::vector<Shard*> shards;           // set once before serving (SHOW CLIENTS visits every shard)
   // RELOAD from the admin console: "" on success, else the error (the old config stays).
   std::function<std::string()> reload;
+  // SET key = value from the admin console: "" on success, else the error.
+  std::function<std::string(const std::string&, const std::string&)> set_setting;
   // SHUTDOWN from the admin console; runs on the control thread.
   enum class ShutdownMode { kImmediate, kWaitForClients, kWaitForServers };
   std::function<void(ShutdownMode)> shutdown;

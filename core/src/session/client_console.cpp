@@ -198,6 +198,16 @@ Awaitable<void> ClientSession::console_execute(const std::string& query,
     result.set_error("08P01", "admin access needed");
     co_return;
   }
+  if (cmd->verb == "SET") {
+    std::string failure = ctx_.set_setting ? ctx_.set_setting(cmd->argument, cmd->value)
+                                           : std::string("SET is not available");
+    if (failure.empty()) {
+      result.set_tag("SET " + cmd->argument + "=" + cmd->value);
+    } else {
+      result.set_error("08P01", failure);
+    }
+    co_return;
+  }
   if (cmd->verb == "RELOAD" && cmd->argument.empty()) {
     std::string failure = ctx_.reload ? ctx_.reload() : std::string("RELOAD is not available");
     if (failure.empty()) {

@@ -46,17 +46,14 @@ Awaitable<bool> ClientSession::console_extended(Message& m) {
   bool failed = false;  // after an error, everything up to Sync is skipped
   for (;;) {
     std::string out;
-    if (m.type == 'S') {  // Sync
+    if (m.type == 'X') co_return false;
+    if (m.type == 'Q') co_return true;  // back to the simple protocol; the caller runs it
+    if (m.type == 'S') {                // Sync
       failed = false;
       portals.erase("");
       protocol::append_ready_for_query(out, 'I');
-    } else if (m.type == 'H') {  // Flush: nothing is held back
-    } else if (m.type == 'X') {
-      co_return false;
-    } else if (m.type == 'Q') {
-      co_return true;  // back to the simple protocol; the caller handles this message
-    } else if (failed) {
-      // skipped until Sync
+    } else if (m.type == 'H' || failed) {
+      // Flush: nothing is held back. After an error: skipped until Sync.
     } else if (m.type == 'P') {
       size_t pos = 0;
       std::string name, query;

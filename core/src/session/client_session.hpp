@@ -34,7 +34,7 @@ struct ClientOrigin {
 class ClientSession : public std::enable_shared_from_this<ClientSession>, public ShardMember {
  public:
   ClientSession(Shard& shard, DaemonContext& ctx, Socket socket, ClientOrigin origin);
-  ~ClientSession();
+  ~ClientSession() override;
 
   // Starts the session's coroutine on its shard.
   static void start(const std::shared_ptr<ClientSession>& self);

@@ -49,6 +49,24 @@ assert_contains "$out" "no such database: nosuchdb" "PAUSE unknown db"
 out=$(psql_sluice md5user -d pgbouncer -c 'PAUSE' 2>&1) && fail "a stats user could PAUSE"
 assert_contains "$out" "admin access needed" "a stats user cannot PAUSE"
 
+# SUSPEND: relays stop reading until RESUME; the admin's own session keeps working.
+held_cmd="PGPASSWORD=${IT_PASSWORD[app]} $PG_BINDIR/psql -X -At -h 127.0.0.1 -p $SLUICE_PORT -U app -d app -c \"SELECT 'held'\""
+out=$(psql_sluice app -d pgbouncer 2>&1 <<SQL
+SUSPEND;
+\\! ($held_cmd >$IT_TMP/held.out 2>&1 &); sleep 1; if [ -s $IT_TMP/held.out ]; then echo LEAKED; else echo STILL-HELD; fi
+SHOW STATE;
+RESUME;
+SQL
+) || fail "SUSPEND session failed: $out"
+log "SUSPEND session: $(tr '\n' ' ' <<<"$out")"
+assert_contains "$out" "STILL-HELD" "a query sent during SUSPEND is not answered"
+assert_contains "$out" "suspended|yes" "SHOW STATE says suspended"
+for _ in $(seq 30); do [[ -s $IT_TMP/held.out ]] && break; sleep 0.1; done
+assert_eq "$(cat "$IT_TMP/held.out")" "held" "the held query runs after RESUME"
+console -c 'SUSPEND' >/dev/null
+sleep 0.3
+assert_eq "$(console -c 'SHOW STATE' | grep '^suspended|')" "suspended|no" "SUSPEND ends when its admin disconnects"
+
 # SIGUSR1 / SIGUSR2.
 kill -USR1 "$SLUICE_PID"
 sleep 0.5

@@ -252,6 +252,7 @@ plugin::HostApiProvider::StateSource make_state_source(DaemonContext& ctx) {
     s.version = kVersion.c_str();
     s.shutting_down = ctx.shutting_down.load() ? 1 : 0;
     s.paused = ctx.pools().paused("") ? 1 : 0;
+    s.suspended = ctx.suspended.load() ? 1 : 0;
     const auto rt = ctx.runtime();
     s.databases = static_cast<int32_t>(rt->config->databases().size()) + 1;  // + "pgbouncer"
     std::set<std::string> users;

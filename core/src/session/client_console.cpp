@@ -217,6 +217,31 @@ Awaitable<void> ClientSession::console_execute(const std::string& query,
     }
     co_return;
   }
+  if (cmd->verb == "SUSPEND" && cmd->argument.empty()) {
+    if (ctx_.suspended || ctx_.pools().paused("")) {
+      result.set_error("08P01", "already suspended/paused");
+    } else {
+      ctx_.suspended = true;
+      suspender_ = true;
+      spdlog::info("SUSPEND: relays stop reading");
+      // Relays write what they read before reading again, so nothing is buffered once they
+      // stop: give in-flight writes a moment, as PgBouncer waits for its buffers to drain.
+      asio::steady_timer settle(shard_.io());
+      settle.expires_after(std::chrono::milliseconds(100));
+      boost::system::error_code ec;
+      co_await settle.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      result.set_tag("SUSPEND");
+    }
+    co_return;
+  }
+  if (cmd->verb == "RESUME" && cmd->argument.empty() && ctx_.suspended) {
+    ctx_.suspended = false;
+    suspender_ = false;
+    spdlog::info("RESUME after SUSPEND");
+    if (ctx_.pools().paused("")) ctx_.pools().set_paused("", false, client_.get_executor());
+    result.set_tag("RESUME");
+    co_return;
+  }
   if (cmd->verb == "PAUSE" || cmd->verb == "RESUME") {
     const std::string& db = cmd->argument;
     PoolManager& pools = ctx_.pools();

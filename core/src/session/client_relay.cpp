@@ -61,6 +61,8 @@ ClientSession::~ClientSession() {
   if (user_counted_) ctx_.user_clients.give_back(user_);
   if (pool_) pool_->remove_client();
   if (console_) --ctx_.console_clients;
+  // PgBouncer: when the admin that issued SUSPEND goes away, everything resumes.
+  if (suspender_) ctx_.suspended = false;
 }
 
 std::string ClientSession::prefix() const {
@@ -146,6 +148,16 @@ void ClientSession::request_cancel() {
                             self->runtime_->config->seconds("cancel_wait_timeout"), s.cancels),
         asio::detached);
   });
+}
+
+// SUSPEND: what has arrived stays in the kernel's buffers until RESUME. Rare, so a poll.
+Awaitable<void> ClientSession::wait_while_suspended() {
+  asio::steady_timer poll(shard_.io());
+  while (ctx_.suspended.load(std::memory_order_relaxed) && !client_gone_) {
+    poll.expires_after(std::chrono::milliseconds(50));
+    boost::system::error_code ec;
+    co_await poll.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
 }
 
 bool ClientSession::client_hung_up() {
@@ -249,6 +261,8 @@ Awaitable<void> ClientSession::client_loop() {
     co_await client_.async_wait(Socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
     if (client_gone_) break;
     if (ec) break;
+    if (ctx_.suspended.load(std::memory_order_relaxed)) co_await wait_while_suspended();
+    if (client_gone_) break;
     BufferPool::Lease buf = shard_.buffers().take();
     size_t n = client_.read_some(asio::buffer(buf.data(), buf.size()), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
@@ -358,6 +372,8 @@ Awaitable<void> ClientSession::server_loop(std::shared_ptr<ClientSession> self) 
       self->server_broken_ = true;
       break;
     }
+    if (self->ctx_.suspended.load(std::memory_order_relaxed)) co_await self->wait_while_suspended();
+    if (self->client_gone_) break;
     BufferPool::Lease buf = self->shard_.buffers().take();
     size_t n = self->server_sock_->read_some(asio::buffer(buf.data(), buf.size()), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) continue;

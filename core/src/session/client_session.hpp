@@ -73,7 +73,9 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   // Relay phase (client_relay.cpp).
   Awaitable<void> client_loop();
   Awaitable<bool> link_server();
-  bool client_hung_up();  // EOF or error pending on the client socket (non-blocking peek)
+  bool client_hung_up();
+  Awaitable<void>
+  wait_while_suspended();  // EOF or error pending on the client socket (non-blocking peek)
   Awaitable<void> finish_server(bool reusable);
   std::string tracked_param_sets() const;
   // The tracked parameter spelled as we track it, for any spelling of `name`; nullptr if untracked.
@@ -128,7 +130,9 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   std::chrono::steady_clock::time_point waiting_since_{};    // queued for a server
   bool relaying_ = false;                                    // logged in, in client_loop
   bool console_ = false;                                     // logged in to the admin console
-  bool link_waited_ = false;    // the last link_server queued for a server
+  bool link_waited_ = false;
+  bool suspender_ =
+      false;  // this console client issued SUSPEND    // the last link_server queued for a server
   bool console_admin_ = false;  // in admin_users (else stats_users: SHOW only)
   bool wait_notified_ = false;  // query_wait_notify sent for this wait
   bool fatal_pending_ = false;  // kill(): send FATAL close_reason_ once the loops are done

@@ -27,6 +27,7 @@
 #include "server/listener.hpp"
 #include "server/logging.hpp"
 #include "server/shard.hpp"
+#include "server/systemd_notify.hpp"
 #include "server/tcp_options.hpp"
 #include "session/cancel_registry.hpp"
 #include "session/client_session.hpp"
@@ -184,7 +185,9 @@ int Daemon::run() {
     if (ec) return;
     if (sig == SIGHUP) {
       spdlog::info("got SIGHUP, re-reading config");
+      systemd::notify_reloading();
       reload();
+      systemd::notify_ready();
     } else if (sig == SIGUSR1) {
       // PgBouncer's PAUSE: clients queue, servers close once released.
       spdlog::info("got SIGUSR1, pausing all activity");
@@ -208,6 +211,7 @@ int Daemon::run() {
   janitor_tick();
   spdlog::info("process up: sluice {}, {} worker thread(s)", SLUICE_VERSION_STRING, shards_.size());
   for (const auto& d : listener_->descriptions()) spdlog::info("listening on {}", d);
+  systemd::notify_ready();  // Type=notify: listening, pidfile written, user switched
 
   control_.run();
 
@@ -272,6 +276,7 @@ std::string Daemon::reload() {
 }
 
 void Daemon::start_shutdown(bool immediate) {
+  if (!shutting_down_) systemd::notify_stopping();
   if (listener_) listener_->close();
   shutting_down_ = true;
   ctx_->shutting_down = true;

@@ -37,4 +37,4 @@ install(FILES "${sdk_gen}/sluice-sdk.pc" DESTINATION "${CMAKE_INSTALL_LIBDIR}/pk
         COMPONENT dev)
 
 install(DIRECTORY examples/ DESTINATION "${CMAKE_INSTALL_DATAROOTDIR}/doc/sluice-dev/examples"
-        COMPONENT dev)
+        COMPONENT dev PATTERN "build*" EXCLUDE)

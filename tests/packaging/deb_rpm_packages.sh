@@ -30,10 +30,12 @@ log "cpack -G DEB;RPM (prefix $prefix, version $version)"
 (cd "$IT_TMP" && cpack --config "$SLUICE_BUILD_DIR/CPackConfig.cmake" -G "DEB;RPM" -B "$IT_TMP/cpack" \
   -D CPACK_OUTPUT_FILE_PREFIX="$out") >"$IT_TMP/cpack.log" 2>&1 ||
   { tail -n 40 "$IT_TMP/cpack.log" >&2; fail "cpack failed"; }
-deb=$out/sluice_${version}-1_amd64.deb
-deb_dev=$out/sluice-dev_${version}-1_amd64.deb
-rpm_main=$out/sluice-${version}-1.x86_64.rpm
-rpm_dev=$out/sluice-devel-${version}-1.x86_64.rpm
+deb_arch=$(dpkg --print-architecture)
+rpm_arch=$(uname -m)
+deb=$out/sluice_${version}-1_${deb_arch}.deb
+deb_dev=$out/sluice-dev_${version}-1_${deb_arch}.deb
+rpm_main=$out/sluice-${version}-1.${rpm_arch}.rpm
+rpm_dev=$out/sluice-devel-${version}-1.${rpm_arch}.rpm
 for f in "$deb" "$deb_dev" "$rpm_main" "$rpm_dev"; do
   [[ -s $f ]] || fail "missing package $f; got: $(ls "$out")"
 done

@@ -10,6 +10,9 @@ foreach(line ${abi_lines})
     set(SLUICE_ABI_${CMAKE_MATCH_1} ${CMAKE_MATCH_2})
   endif()
 endforeach()
+file(STRINGS "${CMAKE_CURRENT_SOURCE_DIR}/include/sluice/abi.h" sdk_line
+     REGEX "^#define SLUICE_SDK_VERSION \"[0-9.]+\"")
+string(REGEX REPLACE ".*\"([0-9.]+)\".*" "\\1" SLUICE_SDK_VERSION "${sdk_line}")
 set(SLUICE_ABI_MAJOR ${SLUICE_ABI_MAJOR} PARENT_SCOPE)
 set(SLUICE_ABI_MINOR ${SLUICE_ABI_MINOR} PARENT_SCOPE)
 
@@ -25,9 +28,11 @@ install(FILES testing/include/sluice/testing/fake_host.hpp
 configure_package_config_file(cmake/SluiceSDKConfig.cmake.in "${sdk_gen}/SluiceSDKConfig.cmake"
   INSTALL_DESTINATION "${SLUICE_SDK_CMAKE_DIR}"
   PATH_VARS CMAKE_INSTALL_INCLUDEDIR SLUICE_SDK_CMAKE_DIR SLUICE_PLUGIN_INSTALL_DIR)
-# The SDK is header only, so any architecture may use it.
+# The package version is the SDK's (SLUICE_SDK_VERSION in abi.h), not the daemon's: a newer minor
+# only adds to the ABI, so find_package(SluiceSDK 0.1) accepts 0.2 (its plugins then need a host
+# >= 0.2, see ABI_POLICY.md). Header only, so any architecture may use it.
 write_basic_package_version_file("${sdk_gen}/SluiceSDKConfigVersion.cmake"
-  VERSION ${PROJECT_VERSION} COMPATIBILITY SameMinorVersion ARCH_INDEPENDENT)
+  VERSION ${SLUICE_SDK_VERSION} COMPATIBILITY SameMajorVersion ARCH_INDEPENDENT)
 install(FILES "${sdk_gen}/SluiceSDKConfig.cmake" "${sdk_gen}/SluiceSDKConfigVersion.cmake"
               cmake/SluiceSDKPlugin.cmake plugin.map
         DESTINATION "${SLUICE_SDK_CMAKE_DIR}" COMPONENT dev)

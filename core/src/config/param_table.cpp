@@ -34,6 +34,11 @@ struct Def {
     c.d.enum_values = values;
     return c;
   }
+  constexpr Def or_plugin_name() const {
+    Def c = *this;
+    c.d.plugin_names = true;
+    return c;
+  }
   constexpr Def alias_of(std::string_view target) const {
     Def c = *this;
     c.d.alias_of = target;
@@ -82,7 +87,9 @@ constexpr std::array kParams = std::to_array<ParamDef>({
     str("auth_ident_file", "").null_default(),
     str("auth_ldap_options", "").null_default(),
     str("auth_query", kDefaultAuthQuery),
-    choice("auth_type", "md5").one_of("any trust plain md5 scram-sha-256 cert hba ldap pam"),
+    choice("auth_type", "md5")
+        .one_of("any trust plain md5 scram-sha-256 cert hba ldap pam")
+        .or_plugin_name(),
     str("auth_user", "").null_default(),
     secs("autodb_idle_timeout", "3600"),
     secs("cancel_wait_timeout", "10"),
@@ -127,7 +134,7 @@ constexpr std::array kParams = std::to_array<ParamDef>({
     num("pkt_buf", "4096").no_reload(),
     str("plugin_dir", "").no_reload().extension(),
     list("plugins", "").no_reload().extension(),
-    choice("pool_mode", "session").one_of("session transaction statement"),
+    choice("pool_mode", "session").one_of("session transaction statement").or_plugin_name(),
     secs("query_timeout", "0"),
     num("query_wait_notify", "5"),  // integer seconds (1.25)
     secs("query_wait_timeout", "120"),

@@ -31,6 +31,10 @@ struct ParamDef {
   long long max_value = INT_MAX;
   // Space-separated accepted values for Enum keys.
   std::string_view enum_values = {};
+  // Enum keys that name a plugin extension (auth_type, pool_mode): any other plain name
+  // ([A-Za-z0-9_-]) is accepted as written; start-up and RELOAD refuse it unless a loaded plugin
+  // provides it (check_supported).
+  bool plugin_names = false;
   // Non-empty: this key is another name for that key (service_name -> job_name).
   std::string_view alias_of = {};
   // A sluice extension, not a PgBouncer key (plugins, plugin_dir, workers).

@@ -1,6 +1,7 @@
 // Typed value parsing with PgBouncer's syntax (strtol base 0, strtod seconds, 0/1 booleans).
 #include "config/value_parser.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 #include <cerrno>
@@ -137,8 +138,15 @@ std::optional<std::string> parse_param_value(const ParamDef& def, std::string_vi
         }
         rest = (sp == std::string_view::npos) ? std::string_view{} : rest.substr(sp + 1);
       }
+      if (def.plugin_names && !input.empty() && input.size() <= 63 &&
+          std::all_of(input.begin(), input.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-';
+          })) {
+        out.text = std::string(input);  // a plugin's name, checked once plugins are loaded
+        return std::nullopt;
+      }
       return "invalid value " + quoted(input) + ": expected one of " +
-             enum_choices(def.enum_values);
+             enum_choices(def.enum_values) + (def.plugin_names ? " or a plugin's name" : "");
     }
   }
   return "unsupported parameter type";

@@ -27,6 +27,7 @@
 #include "server/listener.hpp"
 #include "server/logging.hpp"
 #include "server/shard.hpp"
+#include "server/systemd_notify.hpp"
 #include "server/tcp_options.hpp"
 #include "session/cancel_registry.hpp"
 #include "session/client_session.hpp"
@@ -209,7 +210,9 @@ int Daemon::run() {
     if (ec) return;
     if (sig == SIGHUP) {
       spdlog::info("got SIGHUP, re-reading config");
+      systemd::notify_reloading();
       reload();
+      systemd::notify_ready();
     } else if (sig == SIGUSR1) {
       // PgBouncer's PAUSE: clients queue, servers close once released.
       spdlog::info("got SIGUSR1, pausing all activity");
@@ -239,6 +242,7 @@ int Daemon::run() {
   janitor_tick();
   spdlog::info("process up: sluice {}, {} worker thread(s)", SLUICE_VERSION_STRING, shards_.size());
   for (const auto& d : listener_->descriptions()) spdlog::info("listening on {}", d);
+  systemd::notify_ready();  // Type=notify: listening, pidfile written, user switched
 
   control_.run();
 
@@ -340,6 +344,7 @@ void Daemon::reconfigure_pools(const RuntimeConfig& rt) {
 }
 
 void Daemon::start_shutdown(bool immediate) {
+  if (!shutting_down_) systemd::notify_stopping();
   if (listener_) listener_->close();
   shutting_down_ = true;
   ctx_->shutting_down = true;

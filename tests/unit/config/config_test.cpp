@@ -140,8 +140,24 @@ TEST(Config, rejects_bad_value_naming_file_line_key_and_value) {
               0u);
   }
   EXPECT_THROW(parse("[pgbouncer]\nserver_idle_timeout = -3\n"), ConfigError);
-  EXPECT_THROW(parse("[pgbouncer]\npool_mode = sometimes\n"), ConfigError);
+  EXPECT_THROW(parse("[pgbouncer]\npool_mode = some times\n"), ConfigError);
+  EXPECT_THROW(parse("[pgbouncer]\nauth_type = md5;trust\n"), ConfigError);
   EXPECT_THROW(parse("[pgbouncer]\nlog_connections = perhaps\n"), ConfigError);
+}
+
+// auth_type and pool_mode also take names that plugins provide; whether one does is checked once
+// the plugins are loaded (check_supported), not by the parser.
+TEST(Config, accepts_plugin_names_for_auth_type_and_pool_mode) {
+  Config c = parse("[pgbouncer]\nauth_type = socket_trust\npool_mode = every-tx\n");
+  EXPECT_EQ(c.str("auth_type"), "socket_trust");
+  EXPECT_EQ(c.str("pool_mode"), "every-tx");
+  EXPECT_EQ(parse("[pgbouncer]\nauth_type = MD5\n").str("auth_type"), "md5");  // still canonical
+  try {
+    parse("[pgbouncer]\nlog_connections = perhaps\n");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.message()).find("plugin"), std::string::npos);  // only for those two
+  }
 }
 
 TEST(Config, rejects_unknown_section) {

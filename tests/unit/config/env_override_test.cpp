@@ -73,7 +73,7 @@ TEST(EnvOverride, bad_env_value_names_the_variable_and_key) {
                                           0),
               0u);
   }
-  EXPECT_THROW(parse_config(kFile, "f.ini", fake_env({{"SLUICE_POOL_MODE", "bogus"}})),
+  EXPECT_THROW(parse_config(kFile, "f.ini", fake_env({{"SLUICE_POOL_MODE", "bogus mode"}})),
                ConfigError);
 }
 

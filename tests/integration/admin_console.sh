@@ -159,6 +159,8 @@ sleep 2
 printf 'default_pool_size = lots\n' >>"$SLUICE_CONFIG"
 out=$(console -c 'RELOAD' 2>&1) && fail "RELOAD of a broken config succeeded"
 assert_contains "$out" "ERROR:  RELOAD failed, see logs for additional details" "a bad RELOAD is refused"
+assert_contains "$out" "DETAIL:  $SLUICE_CONFIG:" "the RELOAD error names the file (and line)"
+assert_contains "$out" "default_pool_size" "and the key"
 grep -q "RELOAD failed, keeping the old configuration: .*sluice.ini:[0-9]*.*default_pool_size" "$SLUICE_LOG" ||
   fail "the log does not name file, line and key of the bad RELOAD"
 assert_eq "$(console -c 'SHOW CONFIG' | grep '^default_pool_size|' | cut -d'|' -f2)" "3" "the old configuration stays"

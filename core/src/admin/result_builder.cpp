@@ -66,8 +66,8 @@ void ResultBuilder::add_row(std::vector<std::optional<std::string>> values) {
   rows_.push_back(std::move(values));
 }
 
-void ResultBuilder::set_error(std::string sqlstate, std::string message) {
-  error_.emplace(std::move(sqlstate), std::move(message));
+void ResultBuilder::set_error(std::string sqlstate, std::string message, std::string detail) {
+  error_ = Error{std::move(sqlstate), std::move(message), std::move(detail)};
 }
 
 void ResultBuilder::add_notice(std::string message, std::string detail) {
@@ -75,17 +75,12 @@ void ResultBuilder::add_notice(std::string message, std::string detail) {
 }
 
 namespace {
-void append_console_error(std::string& out, std::string_view code, std::string_view message) {
-  protocol::MessageBuilder(out)
-      .begin('E')
-      .byte('S')
-      .cstr("ERROR")
-      .byte('C')
-      .cstr(code)
-      .byte('M')
-      .cstr(message)
-      .byte(0)
-      .end();
+void append_console_error(std::string& out, std::string_view code, std::string_view message,
+                          std::string_view detail = {}) {
+  protocol::MessageBuilder b(out);
+  b.begin('E').byte('S').cstr("ERROR").byte('C').cstr(code).byte('M').cstr(message);
+  if (!detail.empty()) b.byte('D').cstr(detail);
+  b.byte(0).end();
 }
 }  // namespace
 
@@ -109,7 +104,7 @@ std::string ResultBuilder::render_description() const {
 std::string ResultBuilder::render_execution() const {
   std::string out;
   if (error_) {
-    append_console_error(out, error_->first, error_->second);
+    append_console_error(out, error_->sqlstate, error_->message, error_->detail);
     return out;
   }
   if (bad_row_) {

@@ -32,7 +32,8 @@ class ResultBuilder {
   void add_column(const std::string& name, uint32_t type_oid);
   void add_row(std::vector<std::optional<std::string>> values);
   void set_tag(std::string tag) { tag_ = std::move(tag); }
-  void set_error(std::string sqlstate, std::string message);
+  // `detail`, when given, goes in the D field (psql prints it as DETAIL).
+  void set_error(std::string sqlstate, std::string message, std::string detail = {});
   void add_notice(std::string message, std::string detail);
 
  private:
@@ -48,7 +49,10 @@ class ResultBuilder {
   std::vector<std::vector<std::optional<std::string>>> rows_;
   std::vector<Notice> notices_;
   std::string tag_;
-  std::optional<std::pair<std::string, std::string>> error_;  // sqlstate, message
+  struct Error {
+    std::string sqlstate, message, detail;
+  };
+  std::optional<Error> error_;
   bool bad_row_ = false;  // a row whose width differs from the columns
   bool no_reply_ = false;
 };

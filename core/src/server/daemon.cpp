@@ -367,8 +367,14 @@ void Daemon::janitor_tick() {
   auto now = Clock::now();
   for (auto& pool : pools_.all()) pool->maintain(now, control_.get_executor());
   auto runtime = ctx_->runtime();
-  ctx_->stats.tick(now, pools_, runtime->config->seconds("stats_period"),
-                   runtime->config->boolean("log_stats"));
+  if (ctx_->stats.tick(now, pools_, runtime->config->seconds("stats_period"),
+                       runtime->config->boolean("log_stats"))) {
+    // systemd's STATUS= shows the stats line, with "μs" as PgBouncer writes it there.
+    std::string status = stats_log_line(ctx_->stats.global_averages());
+    for (size_t at = status.find(" us"); at != std::string::npos; at = status.find(" us", at))
+      status.replace(at, 3, " \u03bcs");
+    systemd::notify("STATUS=" + status);
+  }
   // Client timeouts: each shard visits its own sessions on its own thread.
   for (auto& shard : shards_) {
     asio::post(shard->io(), [runtime, sh = shard.get()] {

@@ -213,7 +213,8 @@ Awaitable<void> ClientSession::console_execute(const std::string& query,
     if (failure.empty()) {
       result.set_tag("RELOAD");
     } else {
-      result.set_error("F0000", "RELOAD failed, see logs for additional details");
+      // PgBouncer's text, plus (beyond it) the reason with file, line and key as DETAIL.
+      result.set_error("F0000", "RELOAD failed, see logs for additional details", failure);
     }
     co_return;
   }

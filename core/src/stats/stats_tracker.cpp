@@ -63,16 +63,16 @@ std::map<std::string, sluice_stats_counters> StatsTracker::totals(const PoolMana
   return out;
 }
 
-void StatsTracker::tick(std::chrono::steady_clock::time_point now, const PoolManager& pools,
+bool StatsTracker::tick(std::chrono::steady_clock::time_point now, const PoolManager& pools,
                         double period, bool log_stats) {
   std::lock_guard lock(mu_);
   if (period_start_ == std::chrono::steady_clock::time_point{}) {
     period_start_ = now;
     at_period_start_ = totals(pools);
-    return;
+    return false;
   }
   double elapsed = std::chrono::duration<double>(now - period_start_).count();
-  if (period <= 0 || elapsed < period) return;
+  if (period <= 0 || elapsed < period) return false;
   auto current = totals(pools);
   averages_.clear();
   sluice_stats_counters before_all{}, after_all{};
@@ -87,6 +87,7 @@ void StatsTracker::tick(std::chrono::steady_clock::time_point now, const PoolMan
   at_period_start_ = std::move(current);
   period_start_ = now;
   if (log_stats) spdlog::info("{}", stats_log_line(global_averages_));
+  return true;
 }
 
 std::vector<DatabaseStats> StatsTracker::snapshot(const PoolManager& pools) const {

@@ -31,8 +31,9 @@ std::string stats_log_line(const sluice_stats_counters& averages);
 
 class StatsTracker {
  public:
-  // Janitor tick (control thread): closes a period when `period` seconds have passed.
-  void tick(std::chrono::steady_clock::time_point now, const PoolManager& pools, double period,
+  // Janitor tick (control thread): closes a period when `period` seconds have passed; returns
+  // true when it did.
+  bool tick(std::chrono::steady_clock::time_point now, const PoolManager& pools, double period,
             bool log_stats);
   // Current totals with the last period's averages, one per database, ordered by name.
   std::vector<DatabaseStats> snapshot(const PoolManager& pools) const;

@@ -73,4 +73,17 @@ assert_eq "$(pids_in_turn)" "1" "LIFO (default): every transaction reuses the mo
 write_config pool_mode=transaction default_pool_size=2 server_round_robin=1
 sluice_start
 assert_eq "$(pids_in_turn)" "2" "server_round_robin=1: transactions alternate between the servers"
+
+# --- autodb_idle_timeout: a database made from "*" is forgotten once unused that long.
+write_config autodb_idle_timeout=1 admin_users=app
+sed -i "/^\[databases\]/a * = host=127.0.0.1 port=$PG_PORT" "$SLUICE_CONFIG"
+sluice_start
+assert_eq "$(psql_sluice app -d postgres -c 'SELECT 10')" "10" "a database served through the * entry"
+assert_contains "$(psql_sluice app -d pgbouncer -c 'SHOW DATABASES' | cut -d'|' -f1 | tr '\n' ' ')" "postgres" \
+  "SHOW DATABASES lists the auto-created database"
+sleep 2.5
+assert_not_contains "$(psql_sluice app -d pgbouncer -c 'SHOW DATABASES' | cut -d'|' -f1 | tr '\n' ' ')" "postgres" \
+  "autodb_idle_timeout=1 freed it"
+grep -q "autodb_idle_timeout, freeing the pool" "$SLUICE_LOG" || fail "no autodb_idle_timeout log line"
+assert_eq "$(psql_sluice app -d postgres -c 'SELECT 11')" "11" "and it comes back on the next login"
 sluice_alive

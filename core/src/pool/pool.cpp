@@ -351,6 +351,12 @@ void Pool::reconnect() {
   }
 }
 
+double Pool::unused_for(Clock::time_point now) const {
+  std::lock_guard lock(mu_);
+  if (unused_since_ == Clock::time_point{}) return 0;
+  return std::chrono::duration<double>(now - unused_since_).count();
+}
+
 int Pool::retired_open() const {
   std::lock_guard lock(mu_);
   return retired_active_;
@@ -432,6 +438,11 @@ void Pool::maintain(Clock::time_point now, const asio::any_io_executor& ex) {
   {
     std::lock_guard lock(mu_);
     close_expired_locked(now, doomed);
+    if (clients_.load(std::memory_order_relaxed) > 0 || !waiters_.empty()) {
+      unused_since_ = {};
+    } else if (unused_since_ == Clock::time_point{}) {
+      unused_since_ = now;
+    }
     if (paused_) {
       // PAUSE: servers are closed as soon as their clients give them back.
       for (auto& s : idle_) {

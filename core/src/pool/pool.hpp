@@ -82,6 +82,8 @@ class Pool : public std::enable_shared_from_this<Pool> {
   void reconnect();
   // WAIT_CLOSE: servers from before the last RECONNECT that are still open.
   int retired_open() const;
+  // autodb_idle_timeout: seconds since the pool last had a client (0 while it has one).
+  double unused_for(std::chrono::steady_clock::time_point now) const;
   // KILL: every queued client gets `message` as its error at once.
   void fail_waiters(const std::string& message);
   // True once a paused pool has no server at all (linked, logging in or idle).
@@ -125,6 +127,7 @@ class Pool : public std::enable_shared_from_this<Pool> {
   std::optional<ParamList> welcome_;
   std::atomic<int> clients_{0};
   bool paused_ = false;
+  std::chrono::steady_clock::time_point unused_since_{};  // no client since; {} = has clients
   uint64_t generation_ = 0;
   int retired_active_ = 0;  // linked servers of an older generation
   PoolStats stats_;

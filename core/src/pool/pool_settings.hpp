@@ -26,6 +26,7 @@ struct PoolSettings {
   int reserve_pool_size = 0;        // extra servers for clients queued reserve_pool_timeout or more
   double reserve_pool_timeout = 5;  // 0 disables the reserve
   bool forced_user = false;         // the [databases] entry names the server user
+  bool autodb = false;              // created from the "*" entry (autodb_idle_timeout frees it)
   bool round_robin = false;         // server_round_robin: FIFO reuse of idle servers, else LIFO
   bool balance_hosts = true;  // load_balance_hosts: round-robin (true) or disable (stick to one)
   double login_retry = 15;  // server_login_retry: after a failed login, fail clients fast this long

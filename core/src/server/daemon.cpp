@@ -365,8 +365,18 @@ void Daemon::start_shutdown_wait_for_servers() {
 
 void Daemon::janitor_tick() {
   auto now = Clock::now();
-  for (auto& pool : pools_.all()) pool->maintain(now, control_.get_executor());
   auto runtime = ctx_->runtime();
+  const double autodb_idle = runtime->config->seconds("autodb_idle_timeout");
+  for (auto& pool : pools_.all()) {
+    pool->maintain(now, control_.get_executor());
+    // Databases made from "*" are forgotten once unused for autodb_idle_timeout.
+    if (pool->settings().autodb && autodb_idle > 0 && pool->unused_for(now) > autodb_idle) {
+      spdlog::info("{}/{}: autodb_idle_timeout, freeing the pool", pool->settings().database,
+                   pool->settings().user);
+      pools_.retire(pool);
+      pool->reconnect();  // closes its idle servers
+    }
+  }
   if (ctx_->stats.tick(now, pools_, runtime->config->seconds("stats_period"),
                        runtime->config->boolean("log_stats"))) {
     // systemd's STATUS= shows the stats line, with "μs" as PgBouncer writes it there.

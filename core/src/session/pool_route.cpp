@@ -36,6 +36,7 @@ PoolRoute route_pool(const RuntimeConfig& rt, const config::DatabaseEntry& entry
     s.reserve_pool_size = user_entry->reserve_pool_size;
   s.reserve_pool_timeout = cfg.seconds("reserve_pool_timeout");
   s.forced_user = !entry.user.empty();
+  s.autodb = entry.name != "*" && cfg.find_database(entry.name) == nullptr;
   s.round_robin = cfg.boolean("server_round_robin");
   s.balance_hosts = entry.load_balance_hosts != "disable";
   s.login_retry = cfg.seconds("server_login_retry");
@@ -58,11 +59,13 @@ PoolRoute route_pool(const RuntimeConfig& rt, const config::DatabaseEntry& entry
 }
 
 bool find_database_entry(const config::Config& cfg, const std::string& name,
-                         config::DatabaseEntry* out) {
+                         config::DatabaseEntry* out, bool* autodb) {
+  if (autodb) *autodb = false;
   if (const config::DatabaseEntry* e = cfg.find_database(name)) {
     *out = *e;
     return true;
   }
+  if (autodb) *autodb = true;
   auto star = cfg.databases().find("*");
   if (star == cfg.databases().end()) return false;
   *out = star->second;

@@ -21,8 +21,9 @@ PoolRoute route_pool(const RuntimeConfig& rt, const config::DatabaseEntry& entry
                      const std::string& login_user);
 
 // The entry serving client-side database `name`: its own, else "*" adapted to it; false if none.
+// `*autodb` (optional) tells whether it came from "*".
 bool find_database_entry(const config::Config& cfg, const std::string& name,
-                         config::DatabaseEntry* out);
+                         config::DatabaseEntry* out, bool* autodb = nullptr);
 
 // Same server, same login, same pool mode: a pool built from `a` can take `b`'s limits.
 bool same_pool_identity(const PoolSettings& a, const PoolSettings& b);

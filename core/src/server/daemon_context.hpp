@@ -89,7 +89,7 @@ class DaemonContext {
   std::atomic<int> client_count{0};  // logged-in and logging-in clients (max_client_conn)
   std::atomic<uint64_t> next_id{1};  // connection ids for logs
   std::atomic<bool> shutting_down{false};
-  std::atomic<bool> suspended{false};  // SUSPEND: relays stop reading until RESUME
+  std::atomic<bool> suspended{false};   // SUSPEND: relays stop reading until RESUME
   ClientCounters db_clients;            // per [databases] name (max_db_client_connections)
   ClientCounters user_clients;          // per login user (max_user_client_connections)
   StatsTracker stats;                   // SHOW STATS periods, driven by the janitor

@@ -200,16 +200,10 @@ Awaitable<bool> ClientSession::route_and_welcome() {
   const config::Config& cfg = *runtime_->config;
   // "pgbouncer" is reserved for the admin console and never routed to a server (not even by "*").
   if (database_ == "pgbouncer") co_return co_await console_welcome();
-  const config::DatabaseEntry* entry = cfg.find_database(database_);
-  std::optional<config::DatabaseEntry> fallback;
-  if (!entry) {
-    if (auto star = cfg.databases().find("*"); star != cfg.databases().end()) {
-      fallback = star->second;
-      fallback->name = database_;
-      if (fallback->dbname.empty()) fallback->dbname = database_;
-      entry = &*fallback;
-    }
-  }
+  // The entry, else "*" adapted to the name: the routing RELOAD also uses (pool_route.cpp).
+  config::DatabaseEntry routed;
+  const config::DatabaseEntry* entry =
+      find_database_entry(cfg, database_, &routed) ? &routed : nullptr;
   // Reported after authentication so that unauthenticated clients cannot probe names (1.17+).
   if (!entry) {
     co_await send_fatal("08P01", "no such database: " + database_);

@@ -2,7 +2,8 @@
 // AuthenticationMD5Password), as PgBouncer's auth_type = md5. The client answers the 4-byte salt
 // with "md5" + md5hex(md5hex(password + user) + salt); the stored secret is either the plaintext
 // password or PostgreSQL's "md5" + md5hex(password + user) (pg_md5_encrypt in
-// src/common/md5_common.c).
+// src/common/md5_common.c). When the stored secret is a SCRAM verifier, the login switches to
+// SCRAM-SHA-256 (PgBouncer does the same), so md5 clients of a SCRAM-only userlist keep working.
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -11,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "sluice/scram.hpp"
 #include "sluice/sdk.hpp"
 
 namespace sluice::plugins {
@@ -20,16 +22,6 @@ constexpr int32_t kAuthRequestMd5 = 5;                                  // Authe
 constexpr std::string_view kFailed = "password authentication failed";  // PgBouncer's text
 constexpr const char* kInvalidPassword = "28P01";
 constexpr const char* kProtocolViolation = "08P01";
-
-// PostgreSQL's isMD5(): "md5" followed by exactly 32 hex digits.
-bool is_md5_secret(std::string_view s) {
-  return s.size() == 35 && s.starts_with("md5") &&
-         std::all_of(s.begin() + 3, s.end(), [](char c) { return std::isxdigit(c & 0xff) != 0; });
-}
-
-bool is_scram_secret(std::string_view s) {
-  return s.starts_with("SCRAM-SHA-256$");
-}
 
 class Md5Session final : public sdk::AuthSession {
  public:
@@ -78,7 +70,7 @@ class Md5Session final : public sdk::AuthSession {
 
 class Md5Method final : public sdk::AuthMethod {
  public:
-  explicit Md5Method(sdk::Host host) : host_(host) {}
+  explicit Md5Method(sdk::Host host) : host_(host), scram_(host) {}
 
   std::unique_ptr<sdk::AuthSession> begin(const sluice_auth_request& request) override {
     const std::string_view user = sdk::request_user(request);
@@ -88,11 +80,9 @@ class Md5Method final : public sdk::AuthMethod {
       // Unknown user: mock exchange, then fail.
     } else if (secret->empty()) {
       // An empty password never authenticates (PostgreSQL refuses empty passwords too).
-    } else if (is_scram_secret(*secret)) {
-      host_.warning("user \"" + std::string(user) +
-                    "\" has a SCRAM secret; SCRAM secrets need auth_type scram-sha-256, md5 "
-                    "cannot verify them");
-    } else if (is_md5_secret(*secret)) {
+    } else if (sdk::scram::is_verifier(*secret)) {
+      return scram_.begin(user, secret);
+    } else if (sdk::scram::Authenticator::is_md5_secret(*secret)) {
       std::string hex(secret->substr(3));
       std::transform(hex.begin(), hex.end(), hex.begin(),
                      [](char c) { return static_cast<char>(std::tolower(c & 0xff)); });
@@ -107,6 +97,7 @@ class Md5Method final : public sdk::AuthMethod {
 
  private:
   sdk::Host host_;
+  sdk::scram::Authenticator scram_;
 };
 
 void init(sdk::Registrar& registrar) {

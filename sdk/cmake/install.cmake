@@ -20,6 +20,7 @@ set(SLUICE_SDK_CMAKE_DIR "${CMAKE_INSTALL_LIBDIR}/cmake/SluiceSDK")
 set(sdk_gen "${CMAKE_CURRENT_BINARY_DIR}/installed")
 
 install(FILES include/sluice/abi.h include/sluice/build_flags.h include/sluice/sdk.hpp
+              include/sluice/scram.hpp
         DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/sluice" COMPONENT dev)
 install(FILES testing/include/sluice/testing/fake_host.hpp
               testing/include/sluice/testing/reference_crypto.hpp

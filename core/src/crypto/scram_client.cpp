@@ -58,10 +58,16 @@ ScramClient::ScramClient(std::string password, std::string client_nonce, const s
   }
 }
 
+ScramClient::ScramClient(const ScramKeys& keys, std::string client_nonce)
+    : ScramClient(std::string(), std::move(client_nonce)) {
+  keys_ = keys;
+}
+
 ScramClient::~ScramClient() {
   // The password and the derived proof are secrets; do not leave them in freed memory.
   OPENSSL_cleanse(password_.data(), password_.size());
   OPENSSL_cleanse(client_proof_.data(), client_proof_.size());
+  if (keys_) OPENSSL_cleanse(keys_->client_key.data(), keys_->client_key.size());
 }
 
 std::string ScramClient::client_first_message() {
@@ -118,14 +124,22 @@ bool ScramClient::handle_server_first(std::string_view msg, std::string* error) 
   //   ClientProof = ClientKey XOR ClientSignature
   //   ServerKey = HMAC(SaltedPassword, "Server Key"); ServerSignature = HMAC(ServerKey,
   //   AuthMessage)
-  Sha256Digest salted = pbkdf2_hmac_sha256(password_, *salt, iterations);
-  Sha256Digest client_key = hmac_sha256(salted, "Client Key");
+  Sha256Digest salted{};
+  Sha256Digest client_key{};
+  Sha256Digest server_key{};
+  if (keys_) {  // pass-through: the salt and iterations must be those of the client's verifier
+    client_key = keys_->client_key;
+    server_key = keys_->server_key;
+  } else {
+    salted = pbkdf2_hmac_sha256(password_, *salt, iterations);
+    client_key = hmac_sha256(salted, "Client Key");
+    server_key = hmac_sha256(salted, "Server Key");
+  }
   const Sha256Digest stored_key = sha256(client_key);
   const Sha256Digest client_signature = hmac_sha256(stored_key, auth_message_);
   for (size_t i = 0; i < client_proof_.size(); ++i) {
     client_proof_[i] = client_key[i] ^ client_signature[i];
   }
-  const Sha256Digest server_key = hmac_sha256(salted, "Server Key");
   server_signature_ = hmac_sha256(server_key, auth_message_);
   OPENSSL_cleanse(salted.data(), salted.size());
   OPENSSL_cleanse(client_key.data(), client_key.size());

@@ -1,6 +1,7 @@
 // SCRAM-SHA-256 client side (RFC 5802, RFC 7677) used when sluice logs into a PostgreSQL server.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -8,6 +9,14 @@
 #include "crypto/sha256.hpp"
 
 namespace sluice::crypto {
+
+// SCRAM pass-through (reference §3.3): the ClientKey recovered while a client authenticated against
+// a stored verifier, and that verifier's ServerKey. They log in without the password, to a server
+// whose verifier is byte-identical.
+struct ScramKeys {
+  Sha256Digest client_key{};
+  Sha256Digest server_key{};
+};
 
 // One authentication exchange, without channel binding (gs2 header "n,,"), as PostgreSQL runs it
 // for mechanism "SCRAM-SHA-256" (PostgreSQL docs, "SASL Authentication"):
@@ -24,6 +33,8 @@ class ScramClient {
   // the default is empty. Tests pass "user" to reproduce the RFC 7677 example.
   explicit ScramClient(std::string password, std::string client_nonce = {},
                        const std::string& user = {});
+  // Pass-through: answers with `keys` instead of deriving them from a password.
+  explicit ScramClient(const ScramKeys& keys, std::string client_nonce = {});
   ~ScramClient();
   ScramClient(const ScramClient&) = delete;
   ScramClient& operator=(const ScramClient&) = delete;
@@ -45,6 +56,7 @@ class ScramClient {
   enum class State { Initial, SentFirst, GotServerFirst, SentFinal, Done, Failed };
 
   std::string password_;
+  std::optional<ScramKeys> keys_;
   std::string client_nonce_;
   std::string user_;
   State state_ = State::Initial;

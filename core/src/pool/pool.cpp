@@ -193,6 +193,16 @@ int Pool::pick_host_locked(Clock::time_point now) {
   return static_cast<int>(best);
 }
 
+void Pool::set_scram_keys(const crypto::ScramKeys& keys) {
+  std::lock_guard lock(mu_);
+  scram_keys_ = keys;
+}
+
+bool Pool::has_scram_keys() const {
+  std::lock_guard lock(mu_);
+  return scram_keys_.has_value();
+}
+
 void Pool::start_login(const asio::any_io_executor& ex) {
   int host = -1;
   if (!hosts_.empty()) {
@@ -202,17 +212,14 @@ void Pool::start_login(const asio::any_io_executor& ex) {
   asio::co_spawn(
       ex,
       [self = shared_from_this(), host, ex]() -> Awaitable<void> {
-        bool again = false;
-        if (host < 0) {
-          LoginResult r = co_await login_server(self->settings_);
-          again = self->on_login_done(std::move(r), host);
-        } else {
-          PoolSettings s = self->settings_;
-          s.host = self->hosts_[static_cast<size_t>(host)];
-          LoginResult r = co_await login_server(s);
-          again = self->on_login_done(std::move(r), host);
+        PoolSettings s = self->settings_;
+        if (host >= 0) s.host = self->hosts_[static_cast<size_t>(host)];
+        {
+          std::lock_guard lock(self->mu_);
+          s.scram_keys = self->scram_keys_;
         }
-        if (again) self->start_login(ex);
+        LoginResult r = co_await login_server(s);
+        if (self->on_login_done(std::move(r), host)) self->start_login(ex);
       },
       asio::detached);
 }

@@ -78,6 +78,10 @@ class Pool : public std::enable_shared_from_this<Pool> {
   // queue again (logins started for it at once). Thread-safe.
   void set_paused(bool paused, const asio::any_io_executor& ex);
   bool paused() const;
+  // SCRAM pass-through: keys from a client's SCRAM login against the verifier this pool's servers
+  // log in with; used by logins from now on.
+  void set_scram_keys(const crypto::ScramKeys& keys);
+  bool has_scram_keys() const;
   // RECONNECT: servers logged in before now are closed when idle or given back.
   void reconnect();
   // WAIT_CLOSE: servers from before the last RECONNECT that are still open.
@@ -129,6 +133,7 @@ class Pool : public std::enable_shared_from_this<Pool> {
   bool paused_ = false;
   std::chrono::steady_clock::time_point unused_since_{};  // no client since; {} = has clients
   uint64_t generation_ = 0;
+  std::optional<crypto::ScramKeys> scram_keys_;
   int retired_active_ = 0;  // linked servers of an older generation
   PoolStats stats_;
   // server_login_retry: the last failed login, until a login succeeds.

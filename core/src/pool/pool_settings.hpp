@@ -2,8 +2,10 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
+#include "crypto/scram_client.hpp"
 #include "pool/server_connection.hpp"
 #include "server/tcp_options.hpp"
 #include "sluice/abi.h"
@@ -14,8 +16,10 @@ struct PoolSettings {
   std::string database;  // client-side database name (the [databases] key)
   std::string user;      // user the server connections log in as
   std::string password;  // secret for the server login: plaintext, md5 or SCRAM secret
-  std::string host;      // "" => Unix socket in unix_socket_dir; "/dir" => Unix socket in dir;
-                         // "a,b,..." => several hosts (load_balance_hosts)
+  // With a SCRAM secret: keys a client's SCRAM login recovered (pass-through), set per login.
+  std::optional<crypto::ScramKeys> scram_keys;
+  std::string host;  // "" => Unix socket in unix_socket_dir; "/dir" => Unix socket in dir;
+                     // "a,b,..." => several hosts (load_balance_hosts)
   std::string unix_socket_dir;  // used when host is ""
   uint16_t port = 5432;
   std::string dbname;        // server-side database name

@@ -76,13 +76,17 @@ Awaitable<void> authenticate(Socket& sock, const PoolSettings& s) {
         auto mechs = protocol::parse_sasl_mechanisms(req->data);
         if (!mechs || std::find(mechs->begin(), mechs->end(), "SCRAM-SHA-256") == mechs->end())
           throw LoginError("08P01", "server offers no supported SASL mechanism");
-        if (is_scram_secret(s.password))
-          throw LoginError("08P01",
-                           "cannot do SCRAM authentication: password is SCRAM secret but client "
-                           "authentication did not provide SCRAM keys");
-        if (crypto::is_md5_secret(s.password))
+        if (is_scram_secret(s.password)) {
+          if (!s.scram_keys)
+            throw LoginError("08P01",
+                             "cannot do SCRAM authentication: password is SCRAM secret but client "
+                             "authentication did not provide SCRAM keys");
+          scram.emplace(*s.scram_keys);  // pass-through (reference §3.3)
+        } else if (crypto::is_md5_secret(s.password)) {
           throw LoginError("08P01", "cannot do SCRAM authentication: password is an md5 secret");
-        scram.emplace(s.password);
+        } else {
+          scram.emplace(s.password);
+        }
         protocol::append_sasl_initial_response(out, "SCRAM-SHA-256", scram->client_first_message());
         break;
       }

@@ -15,6 +15,7 @@
 #include "session/cancel_registry.hpp"
 #include "session/client_session.hpp"
 #include "session/pool_route.hpp"
+#include "sluice/build_flags.h"
 
 namespace sluice {
 
@@ -169,7 +170,10 @@ Awaitable<bool> ClientSession::authenticate(const std::string& user, const std::
   } guard{method, state};
 
   for (;;) {
-    if (out.result == SLUICE_AUTH_OK) break;
+    if (out.result == SLUICE_AUTH_OK) {
+      co_await finish_authentication(out, req.secret);
+      break;
+    }
     if (out.result == SLUICE_AUTH_FAIL) {
       std::string msg = out.error_message ? out.error_message : "authentication failed";
       std::string code = out.error_sqlstate ? out.error_sqlstate : "08P01";
@@ -194,6 +198,29 @@ Awaitable<bool> ClientSession::authenticate(const std::string& user, const std::
     }
   }
   co_return true;
+}
+
+// ABI 0.3 fields of a successful auth output: a last message (SASLFinal) before AuthenticationOk,
+// and SCRAM keys for pass-through. Read only when the plugin's struct reaches them.
+Awaitable<void> ClientSession::finish_authentication(const sluice_auth_output& out,
+                                                     const char* secret) {
+  if (out.struct_size >= SLUICE_SIZE_THROUGH(sluice_auth_output, scram_server_key) &&
+      out.scram_client_key && out.scram_server_key && secret) {
+    crypto::ScramKeys keys;
+    std::copy_n(out.scram_client_key, keys.client_key.size(), keys.client_key.begin());
+    std::copy_n(out.scram_server_key, keys.server_key.size(), keys.server_key.begin());
+    scram_keys_ = keys;
+    auth_secret_ = secret;
+  }
+  if (out.struct_size >= SLUICE_SIZE_THROUGH(sluice_auth_output, ok_payload_len) &&
+      out.ok_message_type != 0) {
+    std::string msg;
+    protocol::MessageBuilder(msg)
+        .begin(static_cast<char>(out.ok_message_type))
+        .bytes(std::span<const uint8_t>(out.ok_payload, out.ok_payload_len))
+        .end();
+    co_await write_all(client_, msg);
+  }
 }
 
 Awaitable<bool> ClientSession::route_and_welcome() {
@@ -234,6 +261,12 @@ Awaitable<bool> ClientSession::route_and_welcome() {
   }
   user_counted_ = true;
 
+  // auth_type=any ignores the login user, so the server user must come from the entry.
+  if (entry->user.empty() && cfg.str("auth_type") == "any") {
+    co_await send_fatal("08P01", "auth_type=any requires forced user");
+    co_return false;
+  }
+
   PoolRoute route = route_pool(*runtime_, *entry, user_);
   const PoolSettings& s = route.settings;
   if (!s.pool_mode) {
@@ -243,6 +276,10 @@ Awaitable<bool> ClientSession::route_and_welcome() {
   }
   pool_ = ctx_.pools().find_or_create(s, route.max_db_connections, route.max_user_connections);
   pool_->add_client();
+  // SCRAM pass-through: this client proved it knows the verifier's password, and the pool's
+  // servers log in as the same user with the same verifier.
+  if (scram_keys_ && !s.forced_user && s.user == user_ && s.password == auth_secret_)
+    pool_->set_scram_keys(*scram_keys_);
   stats_ = &pool_->stats().shard(shard_.index());
 
   // The welcome (server ParameterStatus values) comes from the pool's first server login, so the

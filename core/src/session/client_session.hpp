@@ -53,6 +53,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   Awaitable<bool> login_with_deadline();
   Awaitable<bool> login();
   Awaitable<bool> authenticate(const std::string& user, const std::string& database);
+  Awaitable<void> finish_authentication(const sluice_auth_output& out, const char* secret);
   Awaitable<bool> route_and_welcome();
   Awaitable<void> handle_cancel(uint32_t pid, uint32_t key);
   Awaitable<void> send_fatal(std::string_view sqlstate, std::string_view message);
@@ -97,6 +98,10 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
 
   // Login results.
   std::string user_, database_;
+  // Set by a SCRAM login against a stored verifier: the keys for pass-through to servers that log
+  // in with that same verifier (`auth_secret_`).
+  std::optional<crypto::ScramKeys> scram_keys_;
+  std::string auth_secret_;
   bool counted_ = false;       // counted in ctx_.client_count
   bool db_counted_ = false;    // counted in ctx_.db_clients under database_
   bool user_counted_ = false;  // counted in ctx_.user_clients under user_

@@ -41,8 +41,8 @@ extern "C" {
 
 /* ABI version. A host accepts a plugin with the same major and a minor <= its own. */
 #define SLUICE_ABI_MAJOR 0
-#define SLUICE_ABI_MINOR 2
-#define SLUICE_SDK_VERSION "0.2.0"
+#define SLUICE_ABI_MINOR 3
+#define SLUICE_SDK_VERSION "0.3.0"
 
 #define SLUICE_MAGIC_SYMBOL "sluice_plugin_magic"
 #define SLUICE_INIT_SYMBOL "sluice_plugin_init"
@@ -362,7 +362,7 @@ typedef struct sluice_pool_mode_vtable {
 
 typedef int32_t sluice_auth_result;
 /* CONTINUE: send `message_type`/`payload` to the client and wait for its reply.
- * OK: authenticated; the host sends AuthenticationOk itself.
+ * OK: authenticated; the host sends ok_message_type/ok_payload if set (0.3), then AuthenticationOk.
  * FAIL: refused; the host sends FATAL `error_sqlstate` `error_message`. */
 #define SLUICE_AUTH_CONTINUE 0
 #define SLUICE_AUTH_OK 1
@@ -390,6 +390,17 @@ typedef struct sluice_auth_output {
   uint32_t payload_len;
   const char* error_message;  /* for FAIL, e.g. "password authentication failed" */
   const char* error_sqlstate; /* for FAIL, e.g. "28P01"; NULL means "08P01" */
+  /* ---- ABI 0.3 (the host reads these only when struct_size reaches them) ---- */
+  /* For OK: a last message the host sends before AuthenticationOk without waiting for a reply,
+   * e.g. AuthenticationSASLFinal ('R', code 12); ok_message_type 0 means none. */
+  uint8_t ok_message_type;
+  const uint8_t* ok_payload; /* body without type and length */
+  uint32_t ok_payload_len;
+  /* For OK after SCRAM-SHA-256 against a stored verifier: the ClientKey recovered from the proof
+   * and the verifier's ServerKey, 32 bytes each, or NULL. The host may use them to log into
+   * servers as this user when the stored secret is that verifier (SCRAM pass-through). */
+  const uint8_t* scram_client_key;
+  const uint8_t* scram_server_key;
 } sluice_auth_output;
 
 /*

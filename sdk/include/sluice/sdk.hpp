@@ -12,6 +12,7 @@
 //   SLUICE_PLUGIN("pool_session", "1.0", init)
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -208,7 +209,22 @@ class Output {
   // Authenticated; the host sends AuthenticationOk itself.
   void ok() {
     result_ = SLUICE_AUTH_OK;
+    type_ = 0;
     payload_.clear();
+  }
+  // Authenticated; the host first sends backend message `type` with `payload` (no reply awaited),
+  // e.g. AuthenticationSASLFinal, then AuthenticationOk. Needs a host >= 0.3.
+  void ok_after(uint8_t type, std::span<const uint8_t> payload) {
+    result_ = SLUICE_AUTH_OK;
+    type_ = type;
+    payload_.assign(payload.begin(), payload.end());
+  }
+  // With ok()/ok_after(): SCRAM keys for pass-through to servers (abi.h, sluice_auth_output).
+  void set_scram_keys(std::span<const uint8_t, 32> client_key,
+                      std::span<const uint8_t, 32> server_key) {
+    std::copy(client_key.begin(), client_key.end(), client_key_.begin());
+    std::copy(server_key.begin(), server_key.end(), server_key_.begin());
+    has_keys_ = true;
   }
   // Refused; the host sends FATAL `sqlstate` `message`.
   void fail(std::string message, std::string sqlstate = "28P01") {
@@ -219,6 +235,9 @@ class Output {
   }
 
   sluice_auth_result result() const { return result_; }
+  bool has_scram_keys() const { return has_keys_; }
+  const std::array<uint8_t, 32>& scram_client_key() const { return client_key_; }
+  const std::array<uint8_t, 32>& scram_server_key() const { return server_key_; }
   uint8_t message_type() const { return type_; }
   std::span<const uint8_t> payload() const { return payload_; }
   const std::string& error_message() const { return error_message_; }
@@ -236,6 +255,16 @@ class Output {
     } else if (result_ == SLUICE_AUTH_FAIL) {
       out->error_message = error_message_.c_str();
       out->error_sqlstate = error_sqlstate_.c_str();
+    } else if (result_ == SLUICE_AUTH_OK) {
+      if (type_ != 0) {
+        out->ok_message_type = type_;
+        out->ok_payload = payload_.data();
+        out->ok_payload_len = static_cast<uint32_t>(payload_.size());
+      }
+      if (has_keys_) {
+        out->scram_client_key = client_key_.data();
+        out->scram_server_key = server_key_.data();
+      }
     }
   }
 
@@ -246,6 +275,9 @@ class Output {
   std::vector<uint8_t> payload_;
   std::string error_message_ = "internal error in auth plugin";
   std::string error_sqlstate_ = "XX000";
+  std::array<uint8_t, 32> client_key_{};
+  std::array<uint8_t, 32> server_key_{};
+  bool has_keys_ = false;
 };
 
 // One login attempt. THREAD: one shard thread at a time; must not block.

@@ -61,6 +61,11 @@ struct AuthStep {
   std::vector<uint8_t> payload;
   std::string error_message;
   std::string error_sqlstate;  // "08P01" when the plugin left it NULL (abi.h)
+  // OK only (ABI 0.3): the message sent before AuthenticationOk, and SCRAM pass-through keys.
+  uint8_t ok_message_type = 0;
+  std::vector<uint8_t> ok_payload;
+  std::vector<uint8_t> scram_client_key;  // empty: none
+  std::vector<uint8_t> scram_server_key;
 
   bool is_continue() const { return status == SLUICE_OK && result == SLUICE_AUTH_CONTINUE; }
   bool is_ok() const { return status == SLUICE_OK && result == SLUICE_AUTH_OK; }
@@ -128,6 +133,15 @@ class AuthDriver {
       r.payload.assign(out.payload, out.payload + out.payload_len);
     if (out.error_message) r.error_message = out.error_message;
     r.error_sqlstate = out.error_sqlstate ? out.error_sqlstate : "08P01";
+    if (out.struct_size >= SLUICE_SIZE_THROUGH(sluice_auth_output, scram_server_key)) {
+      r.ok_message_type = out.ok_message_type;
+      if (out.ok_payload && out.ok_payload_len)
+        r.ok_payload.assign(out.ok_payload, out.ok_payload + out.ok_payload_len);
+      if (out.scram_client_key)
+        r.scram_client_key.assign(out.scram_client_key, out.scram_client_key + 32);
+      if (out.scram_server_key)
+        r.scram_server_key.assign(out.scram_server_key, out.scram_server_key + 32);
+    }
     return r;
   }
 

@@ -8,7 +8,8 @@
 #    PostgreSQL (which demands SCRAM for app) with the ClientKey recovered from the client's proof
 #    (SCRAM pass-through), for SCRAM clients, md5 clients (md5 switches to SCRAM) and plain clients;
 #  * scram-sha-256 refuses a user whose stored secret is an md5 hash, accepts a plaintext one;
-#  * auth_type=any needs a forced user and then ignores the login name.
+#  * auth_type=any needs a forced user (else "bouncer config error", the reason in the log) and
+#    then ignores the login name.
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -107,7 +108,8 @@ login_refused plain nosuchuser whatever 'password authentication failed'
 
 # ---- any: the login name is ignored, so every database needs a forced user
 start_with any
-login_refused any nosuchuser '' 'auth_type=any requires forced user'
+login_refused any nosuchuser '' 'bouncer config error'
+grep -q 'auth_type=any requires forced user' "$SLUICE_LOG" || fail "the log does not say why any refused"
 write_config auth_type=any
 sed -i "s|^app = .*|app = host=127.0.0.1 port=$PG_PORT dbname=app user=trustuser|" "$SLUICE_CONFIG"
 printf '"trustuser" "%s"\n' "${IT_PASSWORD[trustuser]}" >"$IT_TMP/userlist.txt"

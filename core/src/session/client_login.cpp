@@ -261,9 +261,11 @@ Awaitable<bool> ClientSession::route_and_welcome() {
   }
   user_counted_ = true;
 
-  // auth_type=any ignores the login user, so the server user must come from the entry.
+  // auth_type=any ignores the login user, so the server user must come from the entry. The
+  // client gets PgBouncer's generic text; the reason goes to the log.
   if (entry->user.empty() && cfg.str("auth_type") == "any") {
-    co_await send_fatal("08P01", "auth_type=any requires forced user");
+    spdlog::error("{}auth_type=any requires forced user (database {})", prefix(), entry->name);
+    co_await send_fatal("08P01", "bouncer config error");
     co_return false;
   }
 

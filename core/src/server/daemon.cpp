@@ -39,10 +39,20 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::shared_ptr<const config::Userlist> load_auth_file(const config::Config& cfg) {
+// auth_file, and the hba and ident files when auth_type=hba (PgBouncer reads them only then).
+AuthFiles load_auth_files(const config::Config& cfg) {
+  AuthFiles files;
   const std::string& path = cfg.str("auth_file");
-  if (path.empty()) return std::make_shared<const config::Userlist>();
-  return std::make_shared<const config::Userlist>(config::load_userlist(path));
+  files.userlist = path.empty()
+                       ? std::make_shared<const config::Userlist>()
+                       : std::make_shared<const config::Userlist>(config::load_userlist(path));
+  if (cfg.str("auth_type") == "hba") {
+    if (const std::string& hba = cfg.str("auth_hba_file"); !hba.empty())
+      files.hba = std::make_shared<const config::HbaFile>(config::HbaFile::load(hba));
+    if (const std::string& ident = cfg.str("auth_ident_file"); !ident.empty())
+      files.ident = std::make_shared<const config::IdentFile>(config::IdentFile::load(ident));
+  }
+  return files;
 }
 
 void daemonize() {
@@ -136,7 +146,7 @@ int Daemon::run() {
                                  " is running: is another instance up?");
       }
     }
-    auto userlist = load_auth_file(*cfg);
+    AuthFiles auth = load_auth_files(*cfg);
     host_.set_config_lookup([this](std::string_view key) -> std::optional<std::string> {
       auto rt = ctx_ ? ctx_->runtime() : nullptr;
       if (!rt) return std::nullopt;
@@ -145,7 +155,8 @@ int Daemon::run() {
     std::string plugin_dir = cfg->str("plugin_dir");
     if (plugin_dir.empty()) plugin_dir = options_.default_plugin_dir;
     auto registry = plugin::load_plugins(plugin_dir, cfg->plugin_list(), host_);
-    ctx_ = std::make_unique<DaemonContext>(make_runtime(cfg, userlist, registry), pools_, cancels_);
+    ctx_ = std::make_unique<DaemonContext>(make_runtime(cfg, std::move(auth), registry), pools_,
+                                           cancels_);
 
     check_supported(*ctx_->runtime());
     host_.set_state_source(admin::make_state_source(*ctx_));
@@ -275,7 +286,7 @@ std::string Daemon::reload() {
   auto old = ctx_->runtime();
   try {
     auto cfg = std::make_shared<const config::Config>(config::load_config(options_.config_path));
-    auto userlist = load_auth_file(*cfg);
+    AuthFiles auth = load_auth_files(*cfg);
     for (auto key : config::changed_keys(*old->config, *cfg)) {
       const auto* def = config::find_param(key);
       if (def && !def->reloadable)
@@ -284,7 +295,7 @@ std::string Daemon::reload() {
     if (cfg->plugin_list() != old->config->plugin_list() ||
         cfg->str("plugin_dir") != old->config->str("plugin_dir"))
       spdlog::warn("plugins/plugin_dir changed: restart to load a different plugin set");
-    auto next = make_runtime(cfg, userlist, old->plugins);
+    auto next = make_runtime(cfg, std::move(auth), old->plugins);
     check_supported(*next);
     // Reopen the logfile (logrotate moves it away, then sends SIGHUP, as for PgBouncer).
     reopen_logfile(LogOptions{options_.verbose + static_cast<int>(cfg->integer("verbose")),
@@ -312,7 +323,14 @@ std::string Daemon::set_setting(const std::string& key, const std::string& value
   try {
     auto cfg =
         std::make_shared<const config::Config>(config::with_setting(*old->config, key, value));
-    auto next = make_runtime(cfg, old->userlist, old->plugins);
+    // SET keeps the files read at the last (re)load, unless it changes how auth reads them.
+    AuthFiles auth{old->userlist, old->hba, old->ident};
+    if (key.starts_with("auth_")) {
+      AuthFiles fresh = load_auth_files(*cfg);
+      auth.hba = std::move(fresh.hba);
+      auth.ident = std::move(fresh.ident);
+    }
+    auto next = make_runtime(cfg, std::move(auth), old->plugins);
     check_supported(*next);
     ctx_->set_runtime(next);
     reconfigure_pools(*next);

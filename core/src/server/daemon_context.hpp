@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "config/hba_file.hpp"
 #include "config/userlist.hpp"
 #include "server/tcp_options.hpp"
 #include "session/client_counters.hpp"
@@ -38,6 +39,8 @@ struct SessionTimeouts {
 struct RuntimeConfig {
   std::shared_ptr<const config::Config> config;
   std::shared_ptr<const config::Userlist> userlist;
+  std::shared_ptr<const config::HbaFile> hba;      // auth_type=hba only
+  std::shared_ptr<const config::IdentFile> ident;  // auth_ident_file, when set
   std::shared_ptr<const plugin::Registry> plugins;
   // Parameters kept per client and applied to whichever server it gets (PgBouncer's varcache).
   std::vector<std::string> tracked_params;
@@ -64,9 +67,16 @@ struct RuntimeConfig {
 // std::runtime_error naming the key and its origin.
 void check_supported(const RuntimeConfig& runtime);
 
+// The files auth reads besides the config: auth_file, and auth_hba_file/auth_ident_file.
+struct AuthFiles {
+  std::shared_ptr<const config::Userlist> userlist;
+  std::shared_ptr<const config::HbaFile> hba;
+  std::shared_ptr<const config::IdentFile> ident;
+};
+
 // Builds a snapshot, deriving what sessions would otherwise recompute at every login.
 std::shared_ptr<const RuntimeConfig> make_runtime(std::shared_ptr<const config::Config> config,
-                                                  std::shared_ptr<const config::Userlist> userlist,
+                                                  AuthFiles auth,
                                                   std::shared_ptr<const plugin::Registry> plugins);
 
 class DaemonContext {

@@ -47,12 +47,35 @@ void override_with(double& target, double user_value) {
   if (user_value >= 0) target = user_value;
 }
 
+// Every rule must be one this build can run: its method's plugin loaded, cert only where TLS is
+// required anyway (hostssl lines never match while client TLS is not built), map= with an ident
+// file.
+void check_hba(const RuntimeConfig& rt) {
+  const config::Config& cfg = *rt.config;
+  if (!rt.hba)
+    throw std::runtime_error(where(cfg, "auth_hba_file") + ": auth_type hba needs auth_hba_file");
+  for (const config::HbaRule& r : rt.hba->rules()) {
+    const std::string at = rt.hba->path() + ":" + std::to_string(r.line) + ": auth_hba_file: ";
+    if (r.method == config::HbaMethod::Cert && r.type != config::HbaConnType::HostSsl)
+      throw std::runtime_error(at + "cert authentication needs TLS, which is not supported yet");
+    const std::string_view plugin_method = config::hba_method_auth_type(r.method);
+    if (r.method != config::HbaMethod::Cert && !plugin_method.empty() &&
+        !rt.plugins->auth_method(plugin_method))
+      throw std::runtime_error(at + "method " + std::string(config::hba_method_name(r.method)) +
+                               " is not available: no loaded plugin provides auth_type " +
+                               std::string(plugin_method));
+    if (!r.map.empty() && !rt.ident)
+      throw std::runtime_error(at + "map=" + r.map + " needs auth_ident_file");
+  }
+}
+
 }  // namespace
 
 void check_supported(const RuntimeConfig& rt) {
   const config::Config& cfg = *rt.config;
   std::string auth_type = cfg.str("auth_type");
-  if (!rt.plugins->auth_method(auth_type))
+  // hba is the daemon's own: it picks a plugin's method per connection (check_hba).
+  if (auth_type != "hba" && !rt.plugins->auth_method(auth_type))
     throw std::runtime_error(where(cfg, "auth_type") + ": auth_type " + auth_type +
                              " is not available: no loaded plugin provides it");
   check_pool_mode(rt, cfg.str("pool_mode"), where(cfg, "pool_mode"));
@@ -75,12 +98,13 @@ void check_supported(const RuntimeConfig& rt) {
       throw std::runtime_error(where(cfg, key) + ": " + mode +
                                " needs TLS, which is not supported yet");
   }
+  if (auth_type == "hba") check_hba(rt);
   if (cfg.boolean("syslog"))
     throw std::runtime_error(where(cfg, "syslog") + ": syslog is not supported yet; use logfile");
 }
 
 std::shared_ptr<const RuntimeConfig> make_runtime(std::shared_ptr<const config::Config> config,
-                                                  std::shared_ptr<const config::Userlist> userlist,
+                                                  AuthFiles auth,
                                                   std::shared_ptr<const plugin::Registry> plugins) {
   auto rt = std::make_shared<RuntimeConfig>();
   rt->tracked_params = tracked_parameter_names(*config);
@@ -105,7 +129,9 @@ std::shared_ptr<const RuntimeConfig> make_runtime(std::shared_ptr<const config::
   rt->server_reset_query_always = config->boolean("server_reset_query_always");
   rt->tcp = tcp_options_from(*config);
   rt->config = std::move(config);
-  rt->userlist = std::move(userlist);
+  rt->userlist = std::move(auth.userlist);
+  rt->hba = std::move(auth.hba);
+  rt->ident = std::move(auth.ident);
   rt->plugins = std::move(plugins);
   return rt;
 }

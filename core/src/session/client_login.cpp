@@ -1,8 +1,12 @@
 // Client login: startup packet, SSL/GSS negotiation, CancelRequest, authentication through the
 // configured auth-method plugin, routing to a pool, and the welcome messages.
+#include <pwd.h>
+#include <sys/socket.h>
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 
 #include "crypto/random.hpp"
 #include "plugin/registry.hpp"
@@ -137,6 +141,31 @@ Awaitable<bool> ClientSession::login() {
 Awaitable<bool> ClientSession::authenticate(const std::string& user, const std::string& database) {
   const config::Config& cfg = *runtime_->config;
   std::string auth_type = cfg.str("auth_type");
+  if (auth_type == "hba") {
+    // The first matching line of auth_hba_file picks the method (reference §3.4).
+    config::HbaConnection conn;
+    conn.is_unix = origin_.is_unix;
+    conn.address = origin_.addr;
+    conn.database = database;
+    conn.user = user;
+    const config::HbaRule* rule = runtime_->hba ? runtime_->hba->match(conn) : nullptr;
+    if (!rule) {
+      co_await send_fatal("08P01", "no authentication method is found");
+      co_return false;
+    }
+    spdlog::debug("{}HBA line {} matched: {}", prefix(), rule->line,
+                  config::hba_method_name(rule->method));
+    if (rule->method == config::HbaMethod::Reject) {
+      co_await send_fatal("08P01", "login rejected");
+      co_return false;
+    }
+    if (rule->method == config::HbaMethod::Peer) {
+      if (peer_allowed(user, rule->map)) co_return true;
+      co_await send_fatal("08P01", "unix socket login rejected");
+      co_return false;
+    }
+    auth_type = std::string(config::hba_method_auth_type(rule->method));
+  }
   const sluice_auth_method_vtable* method = runtime_->plugins->auth_method(auth_type);
   if (!method) {
     co_await send_fatal(
@@ -198,6 +227,26 @@ Awaitable<bool> ClientSession::authenticate(const std::string& user, const std::
     }
   }
   co_return true;
+}
+
+// hba "peer": the Unix socket's peer uid (SO_PEERCRED) names an OS user that must be the login
+// user, or be mapped to it by `map` in auth_ident_file.
+bool ClientSession::peer_allowed(const std::string& user, const std::string& map) {
+  if (!origin_.is_unix) return false;
+  ucred cred{};
+  socklen_t len = sizeof cred;
+  if (::getsockopt(client_.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
+    return false;
+  passwd pw{};
+  passwd* found = nullptr;
+  std::array<char, 4096> buf{};
+  if (::getpwuid_r(cred.uid, &pw, buf.data(), buf.size(), &found) != 0 || !found) return false;
+  const std::string os_user = found->pw_name;
+  const bool ok = map.empty() ? os_user == user
+                              : runtime_->ident && runtime_->ident->allows(map, os_user, user);
+  if (!ok)
+    spdlog::info("{}peer authentication failed: OS user {} is not {}", prefix(), os_user, user);
+  return ok;
 }
 
 // ABI 0.3 fields of a successful auth output: a last message (SASLFinal) before AuthenticationOk,

@@ -54,6 +54,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   Awaitable<bool> login();
   Awaitable<bool> authenticate(const std::string& user, const std::string& database);
   Awaitable<void> finish_authentication(const sluice_auth_output& out, const char* secret);
+  bool peer_allowed(const std::string& user, const std::string& map);
   Awaitable<bool> route_and_welcome();
   Awaitable<void> handle_cancel(uint32_t pid, uint32_t key);
   Awaitable<void> send_fatal(std::string_view sqlstate, std::string_view message);

@@ -118,5 +118,22 @@ out=$(psql_to 127.0.0.1 "$SLUICE_PORT" whoever '' -c 'SELECT current_user') ||
   fail "auth_type=any with a forced user refused a client: $out"
 assert_eq trustuser "$out" "auth_type=any runs as the forced user"
 
+# PgBouncer's own-uid admin path: user pgbouncer, database pgbouncer, over the Unix socket, from a
+# process with the daemon's uid, is an admin without a password (pgbouncer is not in auth_file).
+svc=$(it_service_user)
+as_svc=()
+(( EUID == 0 )) && as_svc=(runuser -u "$svc" --)
+out=$("${as_svc[@]}" env PGPASSWORD= "$PG_BINDIR/psql" -X -At -w -h "$SLUICE_SOCK" -p "$SLUICE_PORT" \
+  -U pgbouncer -d pgbouncer -c 'SHOW STATE' 2>&1) || fail "own-uid admin login refused: $out"
+assert_contains "$out" 'paused|no' "own-uid admin runs SHOW STATE"
+out=$("${as_svc[@]}" env PGPASSWORD= "$PG_BINDIR/psql" -X -At -w -h "$SLUICE_SOCK" -p "$SLUICE_PORT" \
+  -U pgbouncer -d pgbouncer -c 'PAUSE app' -c 'RESUME app' 2>&1) || fail "own-uid admin cannot PAUSE: $out"
+if (( EUID == 0 )); then  # a different uid (root) gets the normal password check
+  rc=0
+  out=$(PGPASSWORD= "$PG_BINDIR/psql" -X -At -w -h "$SLUICE_SOCK" -p "$SLUICE_PORT" -U pgbouncer \
+    -d pgbouncer -c 'SHOW STATE' 2>&1) || rc=$?
+  (( rc != 0 )) || fail "pgbouncer from another uid was let in: $out"
+fi
+
 sluice_alive
 log "all auth methods behaved"

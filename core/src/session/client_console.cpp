@@ -125,7 +125,7 @@ bool ClientSession::admin_kill(const std::string& database, uint64_t id) {
 // The admin welcome: PgBouncer's fixed parameter set, a cancel key, ReadyForQuery.
 Awaitable<bool> ClientSession::console_welcome() {
   const config::Config& cfg = *runtime_->config;
-  console_admin_ = in_list(cfg.str("admin_users"), user_);
+  console_admin_ = own_uid_admin_ || in_list(cfg.str("admin_users"), user_);
   if (!console_admin_ && !in_list(cfg.str("stats_users"), user_)) {
     co_await send_fatal("08P01", "not allowed");
     co_return false;

@@ -2,6 +2,7 @@
 // configured auth-method plugin, routing to a pool, and the welcome messages.
 #include <pwd.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
@@ -141,6 +142,14 @@ Awaitable<bool> ClientSession::login() {
 Awaitable<bool> ClientSession::authenticate(const std::string& user, const std::string& database) {
   const config::Config& cfg = *runtime_->config;
   std::string auth_type = cfg.str("auth_type");
+  // PgBouncer's own-uid admin path: user "pgbouncer" on database "pgbouncer" over the Unix socket
+  // from a process running as the daemon's own uid is an admin without a password.
+  if (database == "pgbouncer" && user == "pgbouncer") {
+    if (const auto uid = peer_uid(); uid && *uid == ::geteuid()) {
+      own_uid_admin_ = true;
+      co_return true;
+    }
+  }
   if (auth_type == "hba") {
     // The first matching line of auth_hba_file picks the method (reference §3.4).
     config::HbaConnection conn;
@@ -229,18 +238,25 @@ Awaitable<bool> ClientSession::authenticate(const std::string& user, const std::
   co_return true;
 }
 
-// hba "peer": the Unix socket's peer uid (SO_PEERCRED) names an OS user that must be the login
-// user, or be mapped to it by `map` in auth_ident_file.
-bool ClientSession::peer_allowed(const std::string& user, const std::string& map) {
-  if (!origin_.is_unix) return false;
+// The uid of the process at the other end of a Unix socket (SO_PEERCRED); nullopt over TCP.
+std::optional<uid_t> ClientSession::peer_uid() {
+  if (!origin_.is_unix) return std::nullopt;
   ucred cred{};
   socklen_t len = sizeof cred;
   if (::getsockopt(client_.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
-    return false;
+    return std::nullopt;
+  return cred.uid;
+}
+
+// hba "peer": the Unix socket's peer uid (SO_PEERCRED) names an OS user that must be the login
+// user, or be mapped to it by `map` in auth_ident_file.
+bool ClientSession::peer_allowed(const std::string& user, const std::string& map) {
+  const auto uid = peer_uid();
+  if (!uid) return false;
   passwd pw{};
   passwd* found = nullptr;
   std::array<char, 4096> buf{};
-  if (::getpwuid_r(cred.uid, &pw, buf.data(), buf.size(), &found) != 0 || !found) return false;
+  if (::getpwuid_r(*uid, &pw, buf.data(), buf.size(), &found) != 0 || !found) return false;
   const std::string os_user = found->pw_name;
   const bool ok = map.empty() ? os_user == user
                               : runtime_->ident && runtime_->ident->allows(map, os_user, user);

@@ -3,6 +3,8 @@
 // session state needs no locks; the session object lives while either coroutine holds it.
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -55,6 +57,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   Awaitable<bool> authenticate(const std::string& user, const std::string& database);
   Awaitable<void> finish_authentication(const sluice_auth_output& out, const char* secret);
   bool peer_allowed(const std::string& user, const std::string& map);
+  std::optional<uid_t> peer_uid();
   Awaitable<bool> route_and_welcome();
   Awaitable<void> handle_cancel(uint32_t pid, uint32_t key);
   Awaitable<void> send_fatal(std::string_view sqlstate, std::string_view message);
@@ -140,6 +143,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   bool suspender_ =
       false;  // this console client issued SUSPEND    // the last link_server queued for a server
   bool console_admin_ = false;  // in admin_users (else stats_users: SHOW only)
+  bool own_uid_admin_ = false;  // "pgbouncer" over the Unix socket with the daemon's uid
   bool wait_notified_ = false;  // query_wait_notify sent for this wait
   bool fatal_pending_ = false;  // kill(): send FATAL close_reason_ once the loops are done
   bool client_gone_ = false;

@@ -12,7 +12,8 @@
 namespace sluice::plugins::prometheus {
 namespace {
 
-// Division (not * 1e-6) gives the correctly rounded decimal: 462050 us -> 0.46205, not 0.46204999999999996.
+// Division (not * 1e-6) gives the correctly rounded decimal: 462050 us -> 0.46205, not
+// 0.46204999999999996.
 constexpr double kUsecPerSecond = 1e6;
 
 struct PoolGauge {

@@ -2,8 +2,8 @@
 # The metrics_prometheus plugin against the real daemon and PostgreSQL: /metrics shows a queued
 # client (pool of 1, a pg_sleep holder and a waiting client) with pgbouncer_exporter's names and
 # labels, stats totals that grow with queries, passes `promtool check metrics`; /healthz answers
-# 200; /readyz answers 200, then 503 naming the database once PostgreSQL is stopped; SHOW CONFIG
-# lists the exporter's keys.
+# 200; RELOAD with a new prometheus_port moves the listener; /readyz answers 200, then 503 naming
+# the database once PostgreSQL is stopped; SHOW CONFIG lists the exporter's keys.
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -117,6 +117,21 @@ wait_sec=$(metric 'pgbouncer_stats_totals_client_wait_seconds_total{database="ap
 log "client_wait_seconds_total after the queued client: $wait_sec"
 /usr/bin/python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) >= 1.0 else 1)" "$wait_sec" ||
   fail "client_wait_seconds_total is '$wait_sec' after a client queued for ~3.7 s"
+
+# --- RELOAD moves the listener to a new port without a restart.
+old_port=$PROM_PORT
+PROM_PORT=$(free_port) || fail "no free port for the exporter"
+sed -i "s/^prometheus_port = .*/prometheus_port = $PROM_PORT/" "$SLUICE_CONFIG"
+psql_sluice app -d pgbouncer -c 'RELOAD' >/dev/null || fail "RELOAD failed"
+for ((i = 0; i < 100; i++)); do
+  [[ $(status /healthz) == 200 ]] && break
+  sleep 0.1
+done
+assert_eq "$(status /healthz)" "200" "/healthz on the port RELOAD set"
+assert_eq "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$old_port/healthz" || true)" \
+  "000" "nothing answers on the old port"
+assert_eq "$(metric 'pgbouncer_pools_client_waiting_connections{database="app",user="app"}')" "0" \
+  "the new listener serves /metrics"
 
 # --- Readiness follows PostgreSQL.
 assert_eq "$(status /readyz)" "200" "/readyz while PostgreSQL runs"

@@ -50,8 +50,16 @@ int ms_left(Clock::time_point deadline) {
   return left > 0 ? static_cast<int>(left) : 0;
 }
 
-// Writes all of `data` before the deadline; false on error or timeout.
-bool write_all(int fd, std::string_view data, Clock::time_point deadline) {
+// Waits until `fd` has `events`; false on timeout or when `wake_fd` becomes readable (stop()).
+bool wait_for(int fd, short events, int wake_fd, Clock::time_point deadline) {
+  pollfd p[2] = {{fd, events, 0}, {wake_fd, POLLIN, 0}};
+  const int left = ms_left(deadline);
+  if (left == 0 || ::poll(p, 2, left) <= 0) return false;
+  return p[1].revents == 0;
+}
+
+// Writes all of `data` before the deadline; false on error, timeout or stop().
+bool write_all(int fd, std::string_view data, int wake_fd, Clock::time_point deadline) {
   while (!data.empty()) {
     const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
     if (n > 0) {
@@ -59,9 +67,7 @@ bool write_all(int fd, std::string_view data, Clock::time_point deadline) {
       continue;
     }
     if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return false;
-    pollfd p{fd, POLLOUT, 0};
-    const int left = ms_left(deadline);
-    if (left == 0 || ::poll(&p, 1, left) <= 0) return false;
+    if (!wait_for(fd, POLLOUT, wake_fd, deadline)) return false;
   }
   return true;
 }
@@ -244,14 +250,14 @@ void HttpServer::serve(int fd) {
     }
     if (n == 0) return;  // the client went away
     if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return;
-    pollfd p{fd, POLLIN, 0};
-    const int left = ms_left(deadline);
-    if (left == 0 || ::poll(&p, 1, left) <= 0) {
+    if (stopping_) return;
+    if (!wait_for(fd, POLLIN, wake_[0], deadline)) {
+      if (stopping_) return;
       response = {408, "text/plain; charset=utf-8", "request timeout\n", ""};
       break;
     }
   }
-  if (!write_all(fd, serialize_response(response, request.method), deadline)) return;
+  if (!write_all(fd, serialize_response(response, request.method), wake_[0], deadline)) return;
   // Closing with unread request bytes would reset the connection and could destroy the response
   // before the client reads it (e.g. after 431): send FIN, then drain briefly until the client
   // closes its side too.
@@ -267,9 +273,7 @@ void HttpServer::serve(int fd) {
       continue;
     }
     if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) break;
-    pollfd p{fd, POLLIN, 0};
-    const int left = ms_left(drain_deadline);
-    if (left == 0 || ::poll(&p, 1, left) <= 0) break;
+    if (!wait_for(fd, POLLIN, wake_[0], drain_deadline)) break;
   }
 }
 

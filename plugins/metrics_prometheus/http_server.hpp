@@ -1,7 +1,8 @@
 // A deliberately small HTTP/1.1 server on one thread (POSIX sockets + poll): one request per
 // connection (Connection: close), the request head bounded to kMaxRequestHead bytes and the whole
 // exchange to kIoTimeoutMs, GET/HEAD only. Requests are served one at a time; a slow client
-// delays the next scrape by at most the timeout and never touches the pooler's threads.
+// delays the next scrape by at most the timeout and never touches the pooler's threads; stop()
+// interrupts a request in progress (a silent client does not hold up shutdown).
 //
 // The listen address comes from a callback polled about once a second, so a RELOAD that changes
 // it (or turns the port to 0 = off) moves the listener without a restart.

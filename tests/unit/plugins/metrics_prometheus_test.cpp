@@ -431,5 +431,26 @@ TEST_F(MetricsPrometheus, stop_closes_the_listener) {
   EXPECT_FALSE(get(port_, "/healthz"));
 }
 
+TEST_F(MetricsPrometheus, stop_does_not_wait_for_a_silent_client) {
+  canned_state("127.0.0.1", 5432);
+  start();
+  // A client that connects and never sends its request: the server waits up to 5 s for it.
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<uint16_t>(port_));
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  // Let the exporter thread accept it and start waiting for the request (it polls at once; the
+  // check below fails without stop()'s wake-up only if the thread got there, which 200 ms allows).
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const auto t0 = Clock::now();
+  exporter_->stop(exporter_->ctx);
+  started_ = false;
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
+  ::close(fd);
+  EXPECT_LT(took.count(), 1500) << "stop() took " << took.count() << " ms";
+}
+
 }  // namespace
 }  // namespace sluice::testing

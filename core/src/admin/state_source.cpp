@@ -5,6 +5,7 @@
 #include <cstring>
 #include <map>
 #include <set>
+#include <vector>
 
 #include "config/param_table.hpp"
 #include "pool/pool_manager.hpp"
@@ -200,6 +201,38 @@ sluice_status list_config(DaemonContext& ctx, sluice_visit_fn visit, void* vctx)
   return SLUICE_OK;
 }
 
+// Per-shard load (ABI 0.3): each pool keeps one block of counters per shard; add up block i of
+// every pool for shard i. Relaxed loads only, as SHOW STATS.
+sluice_status list_shards(DaemonContext& ctx, sluice_visit_fn visit, void* vctx) {
+  const size_t n = ctx.shards.size();
+  std::vector<sluice_stats_counters> sums(n);
+  for (const auto& pool : ctx.pools().all()) {
+    for (size_t i = 0; i < n; ++i) {
+      const sluice_stats_counters c = pool->stats().shard_sum(i);
+      sluice_stats_counters& t = sums[i];
+      t.server_assignment_count += c.server_assignment_count;
+      t.xact_count += c.xact_count;
+      t.query_count += c.query_count;
+      t.bytes_received += c.bytes_received;
+      t.bytes_sent += c.bytes_sent;
+      t.xact_time_us += c.xact_time_us;
+      t.query_time_us += c.query_time_us;
+      t.wait_time_us += c.wait_time_us;
+      t.client_parse_count += c.client_parse_count;
+      t.server_parse_count += c.server_parse_count;
+      t.bind_count += c.bind_count;
+    }
+  }
+  for (size_t i = 0; i < n; ++i) {
+    sluice_shard_info s{};
+    s.struct_size = sizeof s;
+    s.shard = static_cast<int32_t>(i);
+    s.totals = sums[i];
+    visit(vctx, &s);
+  }
+  return SLUICE_OK;
+}
+
 sluice_status list_sockets(const std::vector<SocketRow>* rows, sluice_visit_fn visit, void* vctx) {
   if (!rows) return SLUICE_ERROR;  // only inside an admin command that collected them
   for (const auto& r : *rows) {
@@ -235,6 +268,8 @@ plugin::HostApiProvider::StateSource make_state_source(DaemonContext& ctx) {
         return list_stats(ctx, visit, vctx);
       case SLUICE_LIST_CONFIG:
         return list_config(ctx, visit, vctx);
+      case SLUICE_LIST_SHARDS:
+        return list_shards(ctx, visit, vctx);
       case SLUICE_LIST_CLIENTS:
         return list_sockets(t_sockets ? &t_sockets->clients : nullptr, visit, vctx);
       case SLUICE_LIST_SERVERS:

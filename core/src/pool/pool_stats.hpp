@@ -46,8 +46,12 @@ class PoolStats {
   ShardStats& shard(size_t i) { return shards_[i % n_]; }
   // The sum over all shards; safe from any thread.
   sluice_stats_counters sum() const;
+  // One shard's block alone (per-shard load, ABI 0.3 SLUICE_LIST_SHARDS); safe from any thread.
+  sluice_stats_counters shard_sum(size_t i) const;
+  size_t shards() const { return n_; }
 
  private:
+  static sluice_stats_counters to_counters(const int64_t* t);
   size_t n_;
   std::unique_ptr<ShardStats[]> shards_;
 };
@@ -57,6 +61,19 @@ inline sluice_stats_counters PoolStats::sum() const {
   for (size_t i = 0; i < n_; ++i)
     for (size_t k = 0; k < static_cast<size_t>(Stat::kCount); ++k)
       t[k] += shards_[i].get(static_cast<Stat>(k));
+  return to_counters(t);
+}
+
+inline sluice_stats_counters PoolStats::shard_sum(size_t i) const {
+  int64_t t[static_cast<size_t>(Stat::kCount)] = {};
+  if (i < n_) {
+    for (size_t k = 0; k < static_cast<size_t>(Stat::kCount); ++k)
+      t[k] = shards_[i].get(static_cast<Stat>(k));
+  }
+  return to_counters(t);
+}
+
+inline sluice_stats_counters PoolStats::to_counters(const int64_t* t) {
   sluice_stats_counters c{};
   c.server_assignment_count = t[static_cast<size_t>(Stat::kServerAssignments)];
   c.xact_count = t[static_cast<size_t>(Stat::kXacts)];

@@ -41,8 +41,8 @@ extern "C" {
 
 /* ABI version. A host accepts a plugin with the same major and a minor <= its own. */
 #define SLUICE_ABI_MAJOR 0
-#define SLUICE_ABI_MINOR 2
-#define SLUICE_SDK_VERSION "0.2.0"
+#define SLUICE_ABI_MINOR 3
+#define SLUICE_SDK_VERSION "0.3.0"
 
 #define SLUICE_MAGIC_SYMBOL "sluice_plugin_magic"
 #define SLUICE_INIT_SYMBOL "sluice_plugin_init"
@@ -110,6 +110,7 @@ typedef int32_t sluice_list_kind;
 #define SLUICE_LIST_SERVERS 5   /* sluice_socket_info (type 'S') */
 #define SLUICE_LIST_STATS 6     /* sluice_stats_info, one per database with pools, by name */
 #define SLUICE_LIST_CONFIG 7    /* sluice_config_info, ordered by key */
+#define SLUICE_LIST_SHARDS 8    /* sluice_shard_info, one per worker thread, by index (ABI 0.3) */
 
 typedef struct sluice_pool_info {
   uint32_t struct_size;
@@ -213,6 +214,15 @@ typedef struct sluice_stats_info {
    * query_time_us per query, wait_time_us per server assignment. */
   sluice_stats_counters averages;
 } sluice_stats_info;
+
+/* ABI 0.3: the load of one worker thread (shard): the counters of sluice_stats_counters that this
+ * shard's sessions added, summed over every current pool. A pool retired by RELOAD takes its share
+ * with it, so a total may go down (read it as a counter reset). */
+typedef struct sluice_shard_info {
+  uint32_t struct_size;
+  int32_t shard; /* 0 .. workers - 1 */
+  sluice_stats_counters totals;
+} sluice_shard_info;
 
 typedef struct sluice_config_info {
   uint32_t struct_size;

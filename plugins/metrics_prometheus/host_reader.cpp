@@ -130,6 +130,13 @@ HostSnapshot read_host(const sluice_host_api* api) {
                                                    [&](const sluice_config_info& c) {
                                                      snap.config[str(c.key)] = str(c.value);
                                                    }));
+  // Per-shard load is ABI 0.3: an older host does not know the list kind, which is no failure.
+  if (api && api->abi_minor >= 3) {
+    note(snap.errors, visit_list<sluice_shard_info>(api, SLUICE_LIST_SHARDS, "shards",
+                                                    [&](const sluice_shard_info& s) {
+                                                      snap.shards.push_back({s.shard, s.totals});
+                                                    }));
+  }
   if (auto s = read_state(api)) {
     snap.version = str(s->version);
     s->version = nullptr;

@@ -30,10 +30,16 @@ struct StatsRow {
   sluice_stats_counters totals{};
 };
 
+struct ShardRow {
+  int32_t shard = 0;
+  sluice_stats_counters totals{};
+};
+
 struct HostSnapshot {
   std::vector<PoolRow> pools;
   std::vector<DatabaseRow> databases;
   std::vector<StatsRow> stats;
+  std::vector<ShardRow> shards;               // empty on a host older than ABI 0.3
   std::map<std::string, std::string> config;  // SHOW CONFIG: key -> value ("" when unset)
   std::optional<sluice_state_info> state;     // string pointers cleared
   std::string version;

@@ -17,7 +17,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr int kDrainTimeoutMs = 1000;
-constexpr size_t kMaxDrainBytes = 64 * 1024;
+constexpr size_t kMaxDrainBytes = size_t{64} * 1024;
 
 const char* reason(int status) {
   switch (status) {

@@ -131,6 +131,29 @@ constexpr StatsCounter kStatsCounters[] = {
      &sluice_stats_counters::server_assignment_count, false},
 };
 
+// sluice_shard_*: the same counters per worker thread (ABI 0.3), to see how evenly the shards
+// share the load.
+constexpr StatsCounter kShardCounters[] = {
+    {"sluice_shard_queries_total", "SQL queries pooled by the sessions of this worker thread",
+     &sluice_stats_counters::query_count, false},
+    {"sluice_shard_transactions_total",
+     "SQL transactions pooled by the sessions of this worker thread",
+     &sluice_stats_counters::xact_count, false},
+    {"sluice_shard_query_duration_seconds_total",
+     "Seconds the sessions of this worker thread spent executing queries on servers",
+     &sluice_stats_counters::query_time_us, true},
+    {"sluice_shard_client_wait_seconds_total",
+     "Seconds clients of this worker thread waited for a server",
+     &sluice_stats_counters::wait_time_us, true},
+    {"sluice_shard_server_assignments_total",
+     "Times a server was assigned to a client of this worker thread",
+     &sluice_stats_counters::server_assignment_count, false},
+    {"sluice_shard_received_bytes_total", "Bytes received from clients of this worker thread",
+     &sluice_stats_counters::bytes_received, false},
+    {"sluice_shard_sent_bytes_total", "Bytes sent to clients of this worker thread",
+     &sluice_stats_counters::bytes_sent, false},
+};
+
 struct ListGauge {
   const char* name;
   const char* help;
@@ -220,6 +243,21 @@ std::string render_metrics(const HostSnapshot& snap, const ProcessStats& process
       for (const auto& s : snap.stats) {
         const int64_t raw = s.totals.*(c.field);
         const Labels labels = {{"database", s.database}};
+        if (c.usec) {
+          out.sample(c.name, labels, static_cast<double>(raw) / kUsecPerSecond);
+        } else {
+          out.sample(c.name, labels, raw);
+        }
+      }
+    }
+  }
+
+  if (!snap.shards.empty()) {
+    for (const auto& c : kShardCounters) {
+      out.family(c.name, "counter", c.help);
+      for (const auto& s : snap.shards) {
+        const int64_t raw = s.totals.*(c.field);
+        const Labels labels = {{"shard", std::to_string(s.shard)}};
         if (c.usec) {
           out.sample(c.name, labels, static_cast<double>(raw) / kUsecPerSecond);
         } else {

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The metrics_prometheus plugin against the real daemon and PostgreSQL: /metrics shows a queued
 # client (pool of 1, a pg_sleep holder and a waiting client) with pgbouncer_exporter's names and
-# labels, stats totals that grow with queries, passes `promtool check metrics`; /healthz answers
-# 200; RELOAD with a new prometheus_port moves the listener; /readyz answers 200, then 503 naming
-# the database once PostgreSQL is stopped; SHOW CONFIG lists the exporter's keys.
+# labels, stats totals that grow with queries, per-shard counters that add up to them, and passes
+# `promtool check metrics`; the shipped alert rules and dashboard use only exported names; /healthz
+# answers 200; RELOAD with a new prometheus_port moves the listener; /readyz answers 200, then 503
+# naming the database once PostgreSQL is stopped; SHOW CONFIG lists the exporter's keys.
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -60,6 +61,16 @@ done
 q1=$(metric 'pgbouncer_stats_totals_queries_pooled_total{database="app"}')
 log "queries_pooled_total: $q0 -> $q1"
 (( q1 >= q0 + 5 )) || fail "queries_pooled_total went from $q0 to $q1 after 5 queries"
+# Per-shard load (workers=2): client connections go round the shards, so both ran queries, and the
+# per-shard counters add up to the per-database ones (only app has pools with queries).
+scrape=$(body /metrics)
+s0=$(awk '$1 == "sluice_shard_queries_total{shard=\"0\"}" { print $2 }' <<<"$scrape")
+s1=$(awk '$1 == "sluice_shard_queries_total{shard=\"1\"}" { print $2 }' <<<"$scrape")
+total=$(awk '$1 == "pgbouncer_stats_totals_queries_pooled_total{database=\"app\"}" { print $2 }' <<<"$scrape")
+log "queries per shard: $s0 + $s1, app total $total"
+[[ $s0 =~ ^[0-9]+$ && $s1 =~ ^[0-9]+$ ]] || fail "no sluice_shard_queries_total for shards 0 and 1: '$s0' '$s1'"
+(( s0 > 0 && s1 > 0 )) || fail "a shard ran no queries: $s0 $s1"
+assert_eq "$((s0 + s1))" "$total" "per-shard queries add up to queries_pooled_total"
 assert_eq "$(metric 'pgbouncer_databases_pool_size{name="app",host="127.0.0.1",port="'"$PG_PORT"'",database="app",force_user="",pool_mode=""}')" \
   "1" "databases_pool_size with pgbouncer_exporter's labels"
 

@@ -1,7 +1,8 @@
 // metrics_prometheus: the real .so loaded through the FakeHost, its exporter started on a free
 // port and spoken to over real HTTP. Canned host state goes in; the test reads /metrics, /healthz
 // and /readyz back and checks exact exposition lines (names, labels, escaping, unit conversion),
-// the HTTP error answers, and that a changed prometheus_port moves the listener (RELOAD).
+// per-shard load (ABI 0.3), the HTTP error answers, and that a changed prometheus_port moves the
+// listener (RELOAD).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -206,6 +207,7 @@ class MetricsPrometheus : public ::testing::Test {
     c3.key = "max_user_connections";
     c3.value = "0";
     host_.set_list<sluice_config_info>(SLUICE_LIST_CONFIG, {c1, c2, c3});
+    host_.set_list<sluice_shard_info>(SLUICE_LIST_SHARDS, {});
 
     sluice_state_info st{};
     st.version = "PgBouncer 1.25.2 (sluice test)";
@@ -297,6 +299,45 @@ TEST_F(MetricsPrometheus, metrics_use_pgbouncer_exporter_names_labels_and_units)
   for (size_t p = 0; (p = m.find("# TYPE ", p)) != std::string::npos; ++p) ++types;
   EXPECT_EQ(helps, types);
   EXPECT_GT(helps, 40u);
+}
+
+TEST_F(MetricsPrometheus, per_shard_load_is_exported_per_worker_thread) {
+  canned_state("127.0.0.1", 5432);
+  sluice_shard_info s0{}, s1{};
+  s0.shard = 0;
+  s0.totals.query_count = 600;
+  s0.totals.wait_time_us = 1462050;
+  s1.shard = 1;
+  s1.totals.query_count = 400;
+  s1.totals.bytes_sent = 99;
+  host_.set_list<sluice_shard_info>(SLUICE_LIST_SHARDS, {s0, s1});
+  start();
+  const auto r = get(port_, "/metrics");
+  ASSERT_TRUE(r);
+  for (const std::string line : {
+           "# TYPE sluice_shard_queries_total counter",
+           "sluice_shard_queries_total{shard=\"0\"} 600",
+           "sluice_shard_queries_total{shard=\"1\"} 400",
+           "sluice_shard_client_wait_seconds_total{shard=\"0\"} 1.46205",
+           "sluice_shard_sent_bytes_total{shard=\"1\"} 99",
+           "pgbouncer_up 1",
+       })
+    EXPECT_TRUE(has_line(r->body, line)) << line << "\n--- got:\n" << r->body;
+}
+
+TEST_F(MetricsPrometheus, a_host_without_the_shards_list_is_no_failure) {
+  canned_state("127.0.0.1", 5432);
+  host_.clear_list(SLUICE_LIST_SHARDS);  // list() refuses the kind
+  start();
+  const auto r = get(port_, "/metrics");
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(has_line(r->body, "pgbouncer_up 0")) << "a 0.3 host that refuses SHARDS is a failure";
+  // An ABI 0.2 host has no SHARDS list: the exporter does not ask for it.
+  const_cast<sluice_host_api*>(host_.api())->abi_minor = 2;
+  const auto old = get(port_, "/metrics");
+  ASSERT_TRUE(old);
+  EXPECT_TRUE(has_line(old->body, "pgbouncer_up 1")) << old->body;
+  EXPECT_EQ(old->body.find("sluice_shard_"), std::string::npos);
 }
 
 TEST_F(MetricsPrometheus, label_values_escape_backslash_quote_and_newline) {

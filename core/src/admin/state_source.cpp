@@ -2,6 +2,9 @@
 #include "admin/state_source.hpp"
 
 #include <algorithm>
+#include <array>
+#include <climits>
+#include <cstdint>
 #include <cstring>
 #include <map>
 #include <set>
@@ -233,6 +236,54 @@ sluice_status list_shards(DaemonContext& ctx, sluice_visit_fn visit, void* vctx)
   return SLUICE_OK;
 }
 
+// Latency histograms (ABI 0.3) per database: each pool's buckets summed over its shards, then
+// over the database's pools; the sums are the matching SHOW STATS time totals.
+sluice_status list_histograms(DaemonContext& ctx, sluice_visit_fn visit, void* vctx) {
+  static constexpr std::array<int64_t, kHistBuckets> kBounds = [] {
+    std::array<int64_t, kHistBuckets> b{};
+    for (size_t i = 0; i < kHistBoundsUs.size(); ++i) b[i] = kHistBoundsUs[i];
+    b[kHistBuckets - 1] = INT64_MAX;
+    return b;
+  }();
+  struct Kind {
+    Hist hist;
+    sluice_histogram_kind abi;
+    int64_t sluice_stats_counters::*sum;
+  };
+  static constexpr Kind kKinds[] = {
+      {Hist::kClientWait, SLUICE_HISTOGRAM_CLIENT_WAIT, &sluice_stats_counters::wait_time_us},
+      {Hist::kQuery, SLUICE_HISTOGRAM_QUERY, &sluice_stats_counters::query_time_us},
+      {Hist::kXact, SLUICE_HISTOGRAM_TRANSACTION, &sluice_stats_counters::xact_time_us}};
+  struct Sums {
+    std::array<std::array<int64_t, kHistBuckets>, std::size(kKinds)> counts{};
+    sluice_stats_counters totals{};
+  };
+  std::map<std::string, Sums> dbs;  // ordered by database
+  for (const auto& pool : ctx.pools().all()) {
+    Sums& d = dbs[pool->settings().database];
+    for (size_t k = 0; k < std::size(kKinds); ++k) {
+      const auto h = pool->stats().histogram(kKinds[k].hist);
+      for (size_t b = 0; b < kHistBuckets; ++b) d.counts[k][b] += h[b];
+    }
+    const sluice_stats_counters t = pool->stats().sum();
+    for (const auto& kind : kKinds) d.totals.*kind.sum += t.*kind.sum;
+  }
+  for (const auto& [name, d] : dbs) {
+    for (size_t k = 0; k < std::size(kKinds); ++k) {
+      sluice_histogram_info h{};
+      h.struct_size = sizeof h;
+      h.database = name.c_str();
+      h.kind = kKinds[k].abi;
+      h.bucket_count = static_cast<uint32_t>(kHistBuckets);
+      h.upper_bounds_us = kBounds.data();
+      h.counts = d.counts[k].data();
+      h.sum_us = d.totals.*kKinds[k].sum;
+      visit(vctx, &h);
+    }
+  }
+  return SLUICE_OK;
+}
+
 sluice_status list_sockets(const std::vector<SocketRow>* rows, sluice_visit_fn visit, void* vctx) {
   if (!rows) return SLUICE_ERROR;  // only inside an admin command that collected them
   for (const auto& r : *rows) {
@@ -270,6 +321,8 @@ plugin::HostApiProvider::StateSource make_state_source(DaemonContext& ctx) {
         return list_config(ctx, visit, vctx);
       case SLUICE_LIST_SHARDS:
         return list_shards(ctx, visit, vctx);
+      case SLUICE_LIST_HISTOGRAMS:
+        return list_histograms(ctx, visit, vctx);
       case SLUICE_LIST_CLIENTS:
         return list_sockets(t_sockets ? &t_sockets->clients : nullptr, visit, vctx);
       case SLUICE_LIST_SERVERS:

@@ -41,8 +41,13 @@ std::string escape_help(std::string_view v) {
 std::string format_value(double v) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  char buf[64];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  // Plain decimals where they are short (0.0007, not 7e-04; le="0.0001" as client libraries
+  // print it), still the shortest text that reads back as the same double.
+  char buf[400];
+  const double a = std::fabs(v);
+  const auto r = a == 0 || (a >= 1e-7 && a < 1e16)
+                     ? std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed)
+                     : std::to_chars(buf, buf + sizeof buf, v);
   return std::string(buf, r.ptr);
 }
 

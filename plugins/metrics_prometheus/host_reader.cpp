@@ -136,6 +136,19 @@ HostSnapshot read_host(const sluice_host_api* api) {
                                                     [&](const sluice_shard_info& s) {
                                                       snap.shards.push_back({s.shard, s.totals});
                                                     }));
+    note(snap.errors,
+         visit_list<sluice_histogram_info>(
+             api, SLUICE_LIST_HISTOGRAMS, "histograms", [&](const sluice_histogram_info& h) {
+               HistogramRow r;
+               r.database = str(h.database);
+               r.kind = h.kind;
+               if (h.bucket_count > 0 && h.upper_bounds_us && h.counts) {
+                 r.upper_bounds_us.assign(h.upper_bounds_us, h.upper_bounds_us + h.bucket_count);
+                 r.counts.assign(h.counts, h.counts + h.bucket_count);
+               }
+               r.sum_us = h.sum_us;
+               snap.histograms.push_back(std::move(r));
+             }));
   }
   if (auto s = read_state(api)) {
     snap.version = str(s->version);

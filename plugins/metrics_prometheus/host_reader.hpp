@@ -35,11 +35,20 @@ struct ShardRow {
   sluice_stats_counters totals{};
 };
 
+struct HistogramRow {
+  std::string database;
+  sluice_histogram_kind kind = 0;
+  std::vector<int64_t> upper_bounds_us;  // last: INT64_MAX (+Inf)
+  std::vector<int64_t> counts;           // per bucket, not cumulative
+  int64_t sum_us = 0;
+};
+
 struct HostSnapshot {
   std::vector<PoolRow> pools;
   std::vector<DatabaseRow> databases;
   std::vector<StatsRow> stats;
   std::vector<ShardRow> shards;               // empty on a host older than ABI 0.3
+  std::vector<HistogramRow> histograms;       // idem
   std::map<std::string, std::string> config;  // SHOW CONFIG: key -> value ("" when unset)
   std::optional<sluice_state_info> state;     // string pointers cleared
   std::string version;

@@ -3,6 +3,7 @@
 // dashboards and alert rules work unchanged.
 #include "metrics_text.hpp"
 
+#include <climits>
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
@@ -179,6 +180,42 @@ constexpr ListGauge kListGauges[] = {
      &sluice_state_info::dns_queries},
 };
 
+struct HistogramFamily {
+  sluice_histogram_kind kind;
+  const char* name;
+  const char* help;
+};
+
+// sluice_*_seconds histograms (ABI 0.3), label database.
+constexpr HistogramFamily kHistogramFamilies[] = {
+    {SLUICE_HISTOGRAM_CLIENT_WAIT, "sluice_client_wait_seconds",
+     "Time clients waited for a server connection"},
+    {SLUICE_HISTOGRAM_QUERY, "sluice_query_duration_seconds",
+     "Time queries spent on a server (SHOW STATS query_time per query)"},
+    {SLUICE_HISTOGRAM_TRANSACTION, "sluice_transaction_duration_seconds",
+     "Time transactions spent on a server (SHOW STATS xact_time per transaction)"},
+};
+
+// One histogram as Prometheus wants it: cumulative _bucket{le} series ending with le="+Inf",
+// then _sum and _count.
+void write_histogram(Exposition& out, const std::string& name, const HistogramRow& h) {
+  int64_t cumulative = 0;
+  bool inf_written = false;
+  for (size_t b = 0; b < h.counts.size() && b < h.upper_bounds_us.size(); ++b) {
+    cumulative += h.counts[b];
+    const bool inf = h.upper_bounds_us[b] == INT64_MAX;
+    const std::string le =
+        inf ? "+Inf" : format_value(static_cast<double>(h.upper_bounds_us[b]) / kUsecPerSecond);
+    out.sample(name + "_bucket", {{"database", h.database}, {"le", le}}, cumulative);
+    inf_written = inf_written || inf;
+  }
+  if (!inf_written)
+    out.sample(name + "_bucket", {{"database", h.database}, {"le", "+Inf"}}, cumulative);
+  out.sample(name + "_sum", {{"database", h.database}},
+             static_cast<double>(h.sum_us) / kUsecPerSecond);
+  out.sample(name + "_count", {{"database", h.database}}, cumulative);
+}
+
 Labels pool_labels(const PoolRow& p) {
   return {{"database", p.database}, {"user", p.user}};
 }
@@ -249,6 +286,16 @@ std::string render_metrics(const HostSnapshot& snap, const ProcessStats& process
           out.sample(c.name, labels, raw);
         }
       }
+    }
+  }
+
+  for (const auto& f : kHistogramFamilies) {
+    bool started = false;
+    for (const auto& h : snap.histograms) {
+      if (h.kind != f.kind) continue;
+      if (!started) out.family(f.name, "histogram", f.help);
+      started = true;
+      write_histogram(out, f.name, h);
     }
   }
 

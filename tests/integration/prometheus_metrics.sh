@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The metrics_prometheus plugin against the real daemon and PostgreSQL: /metrics shows a queued
 # client (pool of 1, a pg_sleep holder and a waiting client) with pgbouncer_exporter's names and
-# labels, stats totals that grow with queries, per-shard counters that add up to them, and passes
+# labels, stats totals that grow with queries, per-shard counters that add up to them, latency
+# histograms whose buckets hold the queued client's wait, and passes
 # `promtool check metrics`; the shipped alert rules and dashboard use only exported names; /healthz
 # answers 200; RELOAD with a new prometheus_port moves the listener; /readyz answers 200, then 503
 # naming the database once PostgreSQL is stopped; SHOW CONFIG lists the exporter's keys.
@@ -110,6 +111,9 @@ dash = json.load(open(sys.argv[3]))
 text += "\n".join(t["expr"] for p in dash["panels"] for t in p["targets"])
 text += "\n".join(v.get("query", "") for v in dash["templating"]["list"])
 used = set(re.findall(r"\b((?:pgbouncer|sluice|process)_[a-z_]*[a-z])\b", text))
+hist = set(re.findall(r"^# TYPE (\S+) histogram", open(sys.argv[1]).read(), re.M))
+used = {re.sub(r"_(bucket|sum|count)$", "", u) if re.sub(r"_(bucket|sum|count)$", "", u) in hist else u
+        for u in used}
 print(" ".join(sorted(used - exported)) if len(used) > 20 else "too few metric names found")
 PY
 )
@@ -124,6 +128,21 @@ wait "$holder" || fail "the holder failed"
 wait "$waiter" || fail "the queued client failed"
 wait_metric 'pgbouncer_pools_client_waiting_connections{database="app",user="app"}' 0
 wait_metric 'pgbouncer_pools_client_maxwait_seconds{database="app",user="app"}' 0
+# Histograms: exactly one wait (the queued client's, ~3.7 s) falls between 2.5 s and 5 s, and every
+# query of the app database was observed once.
+scrape=$(body /metrics)
+hist() { awk -v k="$1" '$1 == k { print $2 }' <<<"$scrape"; }
+b25=$(hist 'sluice_client_wait_seconds_bucket{database="app",le="2.5"}')
+b5=$(hist 'sluice_client_wait_seconds_bucket{database="app",le="5"}')
+log "client wait histogram: le=2.5 -> $b25, le=5 -> $b5"
+[[ $b25 =~ ^[0-9]+$ && $b5 =~ ^[0-9]+$ ]] || fail "no client wait buckets: '$b25' '$b5'"
+assert_eq "$((b5 - b25))" "1" "waits between 2.5 s and 5 s"
+assert_eq "$(hist 'sluice_query_duration_seconds_count{database="app"}')" \
+  "$(hist 'pgbouncer_stats_totals_queries_pooled_total{database="app"}')" "query histogram count = queries_pooled_total"
+assert_eq "$(hist 'sluice_query_duration_seconds_sum{database="app"}')" \
+  "$(hist 'pgbouncer_stats_totals_queries_duration_seconds_total{database="app"}')" "query histogram sum = queries_duration_seconds_total"
+assert_eq "$(hist 'sluice_client_wait_seconds_count{database="app"}')" \
+  "$(hist 'sluice_client_wait_seconds_bucket{database="app",le="+Inf"}')" "_count = +Inf bucket"
 wait_sec=$(metric 'pgbouncer_stats_totals_client_wait_seconds_total{database="app"}')
 log "client_wait_seconds_total after the queued client: $wait_sec"
 /usr/bin/python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) >= 1.0 else 1)" "$wait_sec" ||

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <thread>
@@ -208,6 +209,7 @@ class MetricsPrometheus : public ::testing::Test {
     c3.value = "0";
     host_.set_list<sluice_config_info>(SLUICE_LIST_CONFIG, {c1, c2, c3});
     host_.set_list<sluice_shard_info>(SLUICE_LIST_SHARDS, {});
+    host_.set_list<sluice_histogram_info>(SLUICE_LIST_HISTOGRAMS, {});
 
     sluice_state_info st{};
     st.version = "PgBouncer 1.25.2 (sluice test)";
@@ -325,6 +327,45 @@ TEST_F(MetricsPrometheus, per_shard_load_is_exported_per_worker_thread) {
     EXPECT_TRUE(has_line(r->body, line)) << line << "\n--- got:\n" << r->body;
 }
 
+TEST_F(MetricsPrometheus, latency_histograms_have_cumulative_buckets_in_seconds_sum_and_count) {
+  canned_state("127.0.0.1", 5432);
+  static const int64_t kBounds[] = {1000, 250000, 1000000, INT64_MAX};  // 1 ms, 0.25 s, 1 s, +Inf
+  static const int64_t kQueryCounts[] = {5, 3, 0, 2};
+  static const int64_t kWaitCounts[] = {7, 0, 0, 0};
+  sluice_histogram_info q{};
+  q.database = "app";
+  q.kind = SLUICE_HISTOGRAM_QUERY;
+  q.bucket_count = 4;
+  q.upper_bounds_us = kBounds;
+  q.counts = kQueryCounts;
+  q.sum_us = 4462050;
+  sluice_histogram_info w = q;
+  w.kind = SLUICE_HISTOGRAM_CLIENT_WAIT;
+  w.counts = kWaitCounts;
+  w.sum_us = 700;
+  host_.set_list<sluice_histogram_info>(SLUICE_LIST_HISTOGRAMS, {q, w});
+  start();
+  const auto r = get(port_, "/metrics");
+  ASSERT_TRUE(r);
+  for (const std::string line : {
+           "# TYPE sluice_query_duration_seconds histogram",
+           "sluice_query_duration_seconds_bucket{database=\"app\",le=\"0.001\"} 5",
+           "sluice_query_duration_seconds_bucket{database=\"app\",le=\"0.25\"} 8",
+           "sluice_query_duration_seconds_bucket{database=\"app\",le=\"1\"} 8",
+           "sluice_query_duration_seconds_bucket{database=\"app\",le=\"+Inf\"} 10",
+           "sluice_query_duration_seconds_sum{database=\"app\"} 4.46205",
+           "sluice_query_duration_seconds_count{database=\"app\"} 10",
+           "# TYPE sluice_client_wait_seconds histogram",
+           "sluice_client_wait_seconds_bucket{database=\"app\",le=\"+Inf\"} 7",
+           "sluice_client_wait_seconds_sum{database=\"app\"} 0.0007",
+           "sluice_client_wait_seconds_count{database=\"app\"} 7",
+           "pgbouncer_up 1",
+       })
+    EXPECT_TRUE(has_line(r->body, line)) << line << "\n--- got:\n" << r->body;
+  // No transaction histogram was listed: no empty family either.
+  EXPECT_EQ(r->body.find("sluice_transaction_duration_seconds"), std::string::npos);
+}
+
 TEST_F(MetricsPrometheus, a_host_without_the_shards_list_is_no_failure) {
   canned_state("127.0.0.1", 5432);
   host_.clear_list(SLUICE_LIST_SHARDS);  // list() refuses the kind
@@ -338,6 +379,7 @@ TEST_F(MetricsPrometheus, a_host_without_the_shards_list_is_no_failure) {
   ASSERT_TRUE(old);
   EXPECT_TRUE(has_line(old->body, "pgbouncer_up 1")) << old->body;
   EXPECT_EQ(old->body.find("sluice_shard_"), std::string::npos);
+  EXPECT_EQ(old->body.find("_seconds_bucket"), std::string::npos);
 }
 
 TEST_F(MetricsPrometheus, label_values_escape_backslash_quote_and_newline) {

@@ -44,8 +44,9 @@ class alignas(64) ShardStats {
     auto& c = v_[static_cast<size_t>(s)];
     c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
   }
-  // A duration for kWaitTimeUs, kQueryTimeUs or kXactTimeUs: adds it to the counter and counts it
-  // in that counter's histogram bucket (one more relaxed store).
+  // A duration for kWaitTimeUs, kQueryTimeUs or kXactTimeUs (only those: any other stat would be
+  // counted as a transaction): adds it to the counter and counts it in that counter's histogram
+  // bucket (one more relaxed store).
   void add_time(Stat s, int64_t us) {
     add(s, us);
     const Hist h = s == Stat::kWaitTimeUs    ? Hist::kClientWait

@@ -14,6 +14,8 @@ PACKAGES=(
   # integration tests and tools
   postgresql postgresql-client pgbouncer python3 python3-psycopg procps iproute2 util-linux
   valgrind shellcheck
+  # promtool (Debian package prometheus): tests check /metrics and the alert rules with it
+  prometheus
   # packages (scripts/package.sh, tests/packaging): rpmbuild, lintian, pkg-config
   rpm lintian pkgconf
 )

@@ -241,13 +241,14 @@ TEST(Loader, admin_command_and_exporter_hooks_work_through_the_registry) {
 
 TEST(Loader, loads_the_default_set_when_no_names_are_given) {
   const auto reg = load_plugins(SLUICE_BUILD_PLUGIN_DIR, {}, host());
-  ASSERT_EQ(reg->plugins().size(), 9u);
+  ASSERT_EQ(reg->plugins().size(), 10u);
   EXPECT_NE(reg->pool_mode("session"), nullptr);
   EXPECT_NE(reg->pool_mode("transaction"), nullptr);
   EXPECT_NE(reg->pool_mode("statement"), nullptr);
   for (const char* method : {"any", "trust", "plain", "md5", "scram-sha-256"})
     EXPECT_NE(reg->auth_method(method), nullptr) << method;
   EXPECT_NE(reg->admin_command("SHOW POOLS"), nullptr);
+  ASSERT_EQ(reg->exporters().size(), 1u);  // metrics_prometheus, off until prometheus_port is set
 }
 
 TEST(PluginPaths, resolves_names_against_the_plugin_dir) {

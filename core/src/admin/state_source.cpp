@@ -2,9 +2,13 @@
 #include "admin/state_source.hpp"
 
 #include <algorithm>
+#include <array>
+#include <climits>
+#include <cstdint>
 #include <cstring>
 #include <map>
 #include <set>
+#include <vector>
 
 #include "config/param_table.hpp"
 #include "pool/pool_manager.hpp"
@@ -200,6 +204,86 @@ sluice_status list_config(DaemonContext& ctx, sluice_visit_fn visit, void* vctx)
   return SLUICE_OK;
 }
 
+// Per-shard load (ABI 0.3): each pool keeps one block of counters per shard; add up block i of
+// every pool for shard i. Relaxed loads only, as SHOW STATS.
+sluice_status list_shards(DaemonContext& ctx, sluice_visit_fn visit, void* vctx) {
+  const size_t n = ctx.shards.size();
+  std::vector<sluice_stats_counters> sums(n);
+  for (const auto& pool : ctx.pools().all()) {
+    for (size_t i = 0; i < n; ++i) {
+      const sluice_stats_counters c = pool->stats().shard_sum(i);
+      sluice_stats_counters& t = sums[i];
+      t.server_assignment_count += c.server_assignment_count;
+      t.xact_count += c.xact_count;
+      t.query_count += c.query_count;
+      t.bytes_received += c.bytes_received;
+      t.bytes_sent += c.bytes_sent;
+      t.xact_time_us += c.xact_time_us;
+      t.query_time_us += c.query_time_us;
+      t.wait_time_us += c.wait_time_us;
+      t.client_parse_count += c.client_parse_count;
+      t.server_parse_count += c.server_parse_count;
+      t.bind_count += c.bind_count;
+    }
+  }
+  for (size_t i = 0; i < n; ++i) {
+    sluice_shard_info s{};
+    s.struct_size = sizeof s;
+    s.shard = static_cast<int32_t>(i);
+    s.totals = sums[i];
+    visit(vctx, &s);
+  }
+  return SLUICE_OK;
+}
+
+// Latency histograms (ABI 0.3) per database: each pool's buckets summed over its shards, then
+// over the database's pools; the sums are the matching SHOW STATS time totals.
+sluice_status list_histograms(DaemonContext& ctx, sluice_visit_fn visit, void* vctx) {
+  static constexpr std::array<int64_t, kHistBuckets> kBounds = [] {
+    std::array<int64_t, kHistBuckets> b{};
+    for (size_t i = 0; i < kHistBoundsUs.size(); ++i) b[i] = kHistBoundsUs[i];
+    b[kHistBuckets - 1] = INT64_MAX;
+    return b;
+  }();
+  struct Kind {
+    Hist hist;
+    sluice_histogram_kind abi;
+    int64_t sluice_stats_counters::*sum;
+  };
+  static constexpr Kind kKinds[] = {
+      {Hist::kClientWait, SLUICE_HISTOGRAM_CLIENT_WAIT, &sluice_stats_counters::wait_time_us},
+      {Hist::kQuery, SLUICE_HISTOGRAM_QUERY, &sluice_stats_counters::query_time_us},
+      {Hist::kXact, SLUICE_HISTOGRAM_TRANSACTION, &sluice_stats_counters::xact_time_us}};
+  struct Sums {
+    std::array<std::array<int64_t, kHistBuckets>, std::size(kKinds)> counts{};
+    sluice_stats_counters totals{};
+  };
+  std::map<std::string, Sums> dbs;  // ordered by database
+  for (const auto& pool : ctx.pools().all()) {
+    Sums& d = dbs[pool->settings().database];
+    for (size_t k = 0; k < std::size(kKinds); ++k) {
+      const auto h = pool->stats().histogram(kKinds[k].hist);
+      for (size_t b = 0; b < kHistBuckets; ++b) d.counts[k][b] += h[b];
+    }
+    const sluice_stats_counters t = pool->stats().sum();
+    for (const auto& kind : kKinds) d.totals.*kind.sum += t.*kind.sum;
+  }
+  for (const auto& [name, d] : dbs) {
+    for (size_t k = 0; k < std::size(kKinds); ++k) {
+      sluice_histogram_info h{};
+      h.struct_size = sizeof h;
+      h.database = name.c_str();
+      h.kind = kKinds[k].abi;
+      h.bucket_count = static_cast<uint32_t>(kHistBuckets);
+      h.upper_bounds_us = kBounds.data();
+      h.counts = d.counts[k].data();
+      h.sum_us = d.totals.*kKinds[k].sum;
+      visit(vctx, &h);
+    }
+  }
+  return SLUICE_OK;
+}
+
 sluice_status list_sockets(const std::vector<SocketRow>* rows, sluice_visit_fn visit, void* vctx) {
   if (!rows) return SLUICE_ERROR;  // only inside an admin command that collected them
   for (const auto& r : *rows) {
@@ -235,6 +319,10 @@ plugin::HostApiProvider::StateSource make_state_source(DaemonContext& ctx) {
         return list_stats(ctx, visit, vctx);
       case SLUICE_LIST_CONFIG:
         return list_config(ctx, visit, vctx);
+      case SLUICE_LIST_SHARDS:
+        return list_shards(ctx, visit, vctx);
+      case SLUICE_LIST_HISTOGRAMS:
+        return list_histograms(ctx, visit, vctx);
       case SLUICE_LIST_CLIENTS:
         return list_sockets(t_sockets ? &t_sockets->clients : nullptr, visit, vctx);
       case SLUICE_LIST_SERVERS:

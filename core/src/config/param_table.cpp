@@ -135,6 +135,10 @@ constexpr std::array kParams = std::to_array<ParamDef>({
     str("plugin_dir", "").no_reload().extension(),
     list("plugins", "").no_reload().extension(),
     choice("pool_mode", "session").one_of("session transaction statement").or_plugin_name(),
+    // metrics_prometheus plugin (docs/metrics.md): port 0 = exporter off; both are re-read by the
+    // exporter's own thread, so RELOAD moves the listener without a restart.
+    str("prometheus_listen_addr", "127.0.0.1").extension(),
+    num("prometheus_port", "0").range(0, 65535).extension(),
     secs("query_timeout", "0"),
     num("query_wait_notify", "5"),  // integer seconds (1.25)
     secs("query_wait_timeout", "120"),

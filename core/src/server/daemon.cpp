@@ -94,6 +94,8 @@ class Daemon {
   void reconfigure_pools(
       const RuntimeConfig& rt);  // "" on success, else why the old configuration stays
   void start_shutdown(bool immediate);
+  void start_exporters();
+  void stop_exporters();
   // SHUTDOWN WAIT_FOR_SERVERS / SIGINT: stop listening, pause every pool, drop the queued clients
   // ("server shutting down"), exit once every server is released.
   void start_shutdown_wait_for_servers();
@@ -114,6 +116,7 @@ class Daemon {
   bool shutting_down_ = false;
   bool wait_for_servers_ = false;
   std::string pidfile_;
+  std::vector<const sluice_metrics_exporter_vtable*> started_exporters_;
 };
 
 int Daemon::run() {
@@ -249,6 +252,7 @@ int Daemon::run() {
   signals_->async_wait(on_signal);
 
   for (auto& s : shards_) s->start();
+  start_exporters();
   janitor_ = std::make_unique<asio::steady_timer>(control_);
   janitor_tick();
   spdlog::info("process up: sluice {}, {} worker thread(s)", SLUICE_VERSION_STRING, shards_.size());
@@ -257,6 +261,7 @@ int Daemon::run() {
 
   control_.run();
 
+  stop_exporters();  // before the shards: an exporter may be reading their state
   for (auto& s : shards_) s->stop(true);
   for (auto& s : shards_) s->join();
   if (!pidfile_.empty()) ::unlink(pidfile_.c_str());
@@ -359,6 +364,25 @@ void Daemon::reconfigure_pools(const RuntimeConfig& rt) {
     pools_.retire(pool);
     pool->reconnect();
   }
+}
+
+// Metrics exporters run their own threads, so they start only after the fork (threads do not
+// survive it) and the user switch. A failed exporter is logged and left out; the pooler runs on.
+void Daemon::start_exporters() {
+  for (const auto* vt : ctx_->runtime()->plugins->exporters()) {
+    char error[512] = {};
+    if (vt->start(vt->ctx, error, sizeof error) == SLUICE_OK) {
+      started_exporters_.push_back(vt);
+    } else {
+      spdlog::error("metrics exporter failed to start: {}", error[0] ? error : "(no reason given)");
+    }
+  }
+}
+
+void Daemon::stop_exporters() {
+  for (auto it = started_exporters_.rbegin(); it != started_exporters_.rend(); ++it)
+    (*it)->stop((*it)->ctx);
+  started_exporters_.clear();
 }
 
 void Daemon::start_shutdown(bool immediate) {

@@ -200,7 +200,7 @@ Awaitable<bool> ClientSession::link_server() {
     link_waited_ = r.waited;
     if (r.server) {
       stats_->add(Stat::kServerAssignments, 1);
-      stats_->add(Stat::kWaitTimeUs, micros(Clock::now() - wait_start));
+      stats_->add_time(Stat::kWaitTimeUs, micros(Clock::now() - wait_start));
     }
     if (!r.server) {
       if (r.timed_out && wait_is_query_timeout) r.error.message = "query_timeout";
@@ -405,13 +405,13 @@ Awaitable<void> ClientSession::server_loop(std::shared_ptr<ClientSession> self) 
           // transaction ends at ReadyForQuery 'I'.
           if (self->outstanding_ == 0 && self->request_started_ != kNever) {
             self->stats_->add(Stat::kQueries, 1);
-            self->stats_->add(Stat::kQueryTimeUs, micros(now - self->request_started_));
+            self->stats_->add_time(Stat::kQueryTimeUs, micros(now - self->request_started_));
             self->request_started_ = kNever;
           }
           if (self->tx_status_ == 'I') {
             if (self->xact_started_ != kNever) {
               self->stats_->add(Stat::kXacts, 1);
-              self->stats_->add(Stat::kXactTimeUs, micros(now - self->xact_started_));
+              self->stats_->add_time(Stat::kXactTimeUs, micros(now - self->xact_started_));
             }
             self->xact_started_ = kNever;
           }

@@ -41,8 +41,8 @@ extern "C" {
 
 /* ABI version. A host accepts a plugin with the same major and a minor <= its own. */
 #define SLUICE_ABI_MAJOR 0
-#define SLUICE_ABI_MINOR 3
-#define SLUICE_SDK_VERSION "0.3.0"
+#define SLUICE_ABI_MINOR 4
+#define SLUICE_SDK_VERSION "0.4.0"
 
 #define SLUICE_MAGIC_SYMBOL "sluice_plugin_magic"
 #define SLUICE_INIT_SYMBOL "sluice_plugin_init"
@@ -103,13 +103,15 @@ typedef int32_t sluice_log_level;
  */
 
 typedef int32_t sluice_list_kind;
-#define SLUICE_LIST_POOLS 1     /* sluice_pool_info, ordered by (database, user) */
-#define SLUICE_LIST_DATABASES 2 /* sluice_database_info, ordered by name, incl. "pgbouncer" */
-#define SLUICE_LIST_USERS 3     /* sluice_user_info, ordered by name */
-#define SLUICE_LIST_CLIENTS 4   /* sluice_socket_info (type 'C'), logged-in clients */
-#define SLUICE_LIST_SERVERS 5   /* sluice_socket_info (type 'S') */
-#define SLUICE_LIST_STATS 6     /* sluice_stats_info, one per database with pools, by name */
-#define SLUICE_LIST_CONFIG 7    /* sluice_config_info, ordered by key */
+#define SLUICE_LIST_POOLS 1      /* sluice_pool_info, ordered by (database, user) */
+#define SLUICE_LIST_DATABASES 2  /* sluice_database_info, ordered by name, incl. "pgbouncer" */
+#define SLUICE_LIST_USERS 3      /* sluice_user_info, ordered by name */
+#define SLUICE_LIST_CLIENTS 4    /* sluice_socket_info (type 'C'), logged-in clients */
+#define SLUICE_LIST_SERVERS 5    /* sluice_socket_info (type 'S') */
+#define SLUICE_LIST_STATS 6      /* sluice_stats_info, one per database with pools, by name */
+#define SLUICE_LIST_CONFIG 7     /* sluice_config_info, ordered by key */
+#define SLUICE_LIST_SHARDS 8     /* sluice_shard_info, one per worker thread, by index (ABI 0.4) */
+#define SLUICE_LIST_HISTOGRAMS 9 /* sluice_histogram_info, by (database, kind) (ABI 0.4) */
 
 typedef struct sluice_pool_info {
   uint32_t struct_size;
@@ -213,6 +215,32 @@ typedef struct sluice_stats_info {
    * query_time_us per query, wait_time_us per server assignment. */
   sluice_stats_counters averages;
 } sluice_stats_info;
+
+/* ABI 0.4: the load of one worker thread (shard): the counters of sluice_stats_counters that this
+ * shard's sessions added, summed over every current pool. A pool retired by RELOAD takes its share
+ * with it, so a total may go down (read it as a counter reset). */
+typedef struct sluice_shard_info {
+  uint32_t struct_size;
+  int32_t shard; /* 0 .. workers - 1 */
+  sluice_stats_counters totals;
+} sluice_shard_info;
+
+/* ABI 0.4: latency histograms per database, summed over its pools and all shards, since start-up
+ * (a pool retired by RELOAD takes its share with it). Kinds: */
+typedef int32_t sluice_histogram_kind;
+#define SLUICE_HISTOGRAM_CLIENT_WAIT 1 /* a client's wait for a server (each wait_time_us) */
+#define SLUICE_HISTOGRAM_QUERY 2       /* a query on a server (each query_time_us) */
+#define SLUICE_HISTOGRAM_TRANSACTION 3 /* a transaction on a server (each xact_time_us) */
+
+typedef struct sluice_histogram_info {
+  uint32_t struct_size;
+  const char* database;
+  sluice_histogram_kind kind;
+  uint32_t bucket_count;          /* entries of upper_bounds_us and counts */
+  const int64_t* upper_bounds_us; /* ascending; the last is INT64_MAX (Prometheus' +Inf) */
+  const int64_t* counts;          /* per bucket, NOT cumulative: bound[i-1] < value <= bound[i] */
+  int64_t sum_us;                 /* sum of all observations */
+} sluice_histogram_info;
 
 typedef struct sluice_config_info {
   uint32_t struct_size;

@@ -123,7 +123,9 @@ const std::set<std::string> kReferenceKeys = {
     "tcp_user_timeout",
 };
 
-const std::set<std::string> kSluiceKeys = {"plugins", "plugin_dir", "workers"};
+// prometheus_*: the metrics_prometheus plugin's listener (docs/metrics.md), reloadable.
+const std::set<std::string> kSluiceKeys = {"plugins", "plugin_dir", "workers",
+                                           "prometheus_listen_addr", "prometheus_port"};
 
 // Reference §1 "No-reload keys".
 const std::set<std::string> kNoReloadKeys = {

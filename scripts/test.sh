@@ -141,7 +141,7 @@ fi
 tsan_tests=${TSAN_TESTS:-admin_console|pause_resume|one_logical_pool_across_shards|transaction_and_statement_modes|client_timeouts|pool_sizing|server_failures|cancel_request|queued_client_that_leaves_does_not_run|prometheus_metrics}
 if ! want tsan; then
   ((quick)) || stage_result tsan skip "not in --stages"
-elif SLUICE_BUILD_TARGETS="sluice pool_session pool_transaction pool_statement auth_any auth_trust auth_plain auth_md5 auth_scram admin_show metrics_prometheus" \
+elif SLUICE_BUILD_TARGETS="sluice pool_session pool_transaction pool_statement auth_any auth_trust auth_plain auth_md5 auth_scram admin_show admin_advice metrics_prometheus" \
   build_stage tsan --tsan "$base/build-tsan"; then
   TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=0:second_deadlock_stack=1} \
     CTEST_ARGS="-L integration -R ($tsan_tests)" run_ctest tsan "$base/build-tsan"

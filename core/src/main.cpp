@@ -1,8 +1,10 @@
-// sluice command line (PgBouncer's): parse the options with CLI11, then hand over to the daemon.
+// sluice command line (PgBouncer's): parse the options with CLI11, then hand over to the daemon,
+// or run one of the monitor/health/advise sub-commands (cli/subcommands.cpp).
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
 
+#include "cli/subcommands.hpp"
 #include "server/daemon.hpp"
 
 namespace {
@@ -20,7 +22,9 @@ int run(int argc, char** argv) {
   app.add_option("-u,--user", options.user, "Switch to this user after start-up");
   app.add_flag("-V,--version", version, "Print the version and exit");
   app.add_option("config", options.config_path, "Configuration file (pgbouncer.ini format)");
+  sluice::cli::Subcommands subcommands(app);
   CLI11_PARSE(app, argc, argv);
+  if (auto rc = subcommands.run()) return *rc;
   if (version) {
     std::printf("sluice %s (PgBouncer-compatible)\n", SLUICE_VERSION_STRING);
     return 0;

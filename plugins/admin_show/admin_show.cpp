@@ -669,7 +669,15 @@ class ShowCommand final : public sdk::AdminCommand {
   ShowCommand(sdk::Host host, std::string name, ShowFn fn)
       : host_(host), name_(std::move(name)), fn_(fn) {}
 
-  void execute(const sluice_admin_request&, sdk::ResultWriter& out) override {
+  void execute(const sluice_admin_request& request, sdk::ResultWriter& out) override {
+    // The console hands a word after the item (`SHOW POOLS x`) to the extension; PgBouncer's SHOWs
+    // take none, so refuse it with PgBouncer's text for a command outside its grammar.
+    if (request.argument) {
+      const std::string message = std::string("invalid command '") +
+                                  (request.command ? request.command : "") + "', use SHOW HELP;";
+      out.set_error("08P01", message.c_str());
+      return;
+    }
     Table table;
     try {
       table = fn_(host_.raw(), out);

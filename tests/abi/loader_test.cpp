@@ -241,7 +241,7 @@ TEST(Loader, admin_command_and_exporter_hooks_work_through_the_registry) {
 
 TEST(Loader, loads_the_default_set_when_no_names_are_given) {
   const auto reg = load_plugins(SLUICE_BUILD_PLUGIN_DIR, {}, host());
-  ASSERT_EQ(reg->plugins().size(), 10u);
+  ASSERT_EQ(reg->plugins().size(), 11u);
   EXPECT_NE(reg->pool_mode("session"), nullptr);
   EXPECT_NE(reg->pool_mode("transaction"), nullptr);
   EXPECT_NE(reg->pool_mode("statement"), nullptr);

@@ -112,11 +112,24 @@ std::optional<ConsoleCommand> parse_console_command(std::string_view query, std:
     cmd.value = t[3].text;
     return cmd;
   }
-  if (t.size() > 2 || (t.size() == 2 && (t[1].text == "=" || t[1].quote == '\''))) {
+  // Beyond PgBouncer: `SHOW item word` hands `word` to the item's extension (SHOW ADVICE
+  // <max_connections>); an extension that takes no argument refuses it with the invalid-command
+  // text, so the SHOWs of PgBouncer still answer exactly as it does.
+  const bool show_argument =
+      t.size() == 3 && cmd.verb == "SHOW" && !t[2].quoted && t[2].text != "=";
+  if ((t.size() > 2 && !show_argument) ||
+      (t.size() >= 2 && (t[1].text == "=" || t[1].quote == '\''))) {
     *error = invalid;
     return std::nullopt;
   }
-  if (t.size() == 2) {
+  if (show_argument) {
+    if (t[2].text.size() > kMaxArgument) {
+      *error = "bad arguments";
+      return std::nullopt;
+    }
+    cmd.value = t[2].text;
+  }
+  if (t.size() >= 2) {
     if (t[1].text.size() > kMaxArgument) {
       *error = "bad arguments";
       return std::nullopt;

@@ -11,7 +11,7 @@ namespace sluice::admin {
 struct ConsoleCommand {
   std::string verb;      // upper case: "SHOW", "PAUSE", "SET", ...
   std::string argument;  // SHOW: the item as written ("pools"); PAUSE db: "db"; SET: the key
-  std::string value;     // SET: the value (quotes removed)
+  std::string value;     // SET: the value (quotes removed); SHOW item word: the word
   // The extension name to look up: "SHOW POOLS", "PAUSE", ...
   std::string name() const;
 };

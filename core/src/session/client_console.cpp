@@ -182,7 +182,8 @@ Awaitable<void> ClientSession::console_execute(const std::string& query,
   if (cmd->verb == "SHOW") {
     std::string lower = cmd->argument;
     for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    if (const char* v = fake_param(lower)) {
+    const char* v = cmd->value.empty() ? fake_param(lower) : nullptr;
+    if (v) {
       result.add_column(lower, SLUICE_TYPE_TEXT);
       result.add_row({std::string(v)});
       result.set_tag("SHOW");
@@ -303,7 +304,8 @@ Awaitable<void> ClientSession::console_execute(const std::string& query,
     double check_delay = runtime_->server_check_delay;
     for (const auto& p : ctx_.pools().all()) p->describe_idle(sockets.servers, check_delay);
   }
-  std::string argument = cmd->verb == "SHOW" ? std::string() : cmd->argument;
+  // SHOW: the word after the item, if any (SHOW ADVICE 100); other verbs: their argument.
+  std::string argument = cmd->verb == "SHOW" ? cmd->value : cmd->argument;
   sluice_admin_request req{};
   req.struct_size = sizeof req;
   req.command = query.c_str();

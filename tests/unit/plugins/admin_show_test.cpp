@@ -875,5 +875,18 @@ TEST_F(AdminShow, stats_users_see_the_same_result) {
   EXPECT_EQ(r.rows.size(), 14u);
 }
 
+// The console hands a word after the item to the extension (for SHOW ADVICE <n>); PgBouncer's
+// SHOWs take none and answer with its invalid-command text.
+TEST_F(AdminShow, refuses_a_word_after_the_item) {
+  AdminDriver::Request req;
+  req.command = "SHOW POOLS x";
+  req.argument = "x";
+  const AdminResult r = plugin_.admin("SHOW POOLS", req);
+  EXPECT_TRUE(r.is_error());
+  EXPECT_EQ(r.error_sqlstate, "08P01");
+  EXPECT_EQ(r.error_message, "invalid command 'SHOW POOLS x', use SHOW HELP;");
+  EXPECT_TRUE(r.columns.empty());
+}
+
 }  // namespace
 }  // namespace sluice::testing

@@ -49,6 +49,32 @@ void append_query(std::string& out, std::string_view sql) {
   MessageBuilder(out).begin('Q').cstr(sql).end();
 }
 
+void append_parse(std::string& out, std::string_view statement, std::string_view sql) {
+  MessageBuilder(out).begin('P').cstr(statement).cstr(sql).int16(0).end();
+}
+
+void append_bind(std::string& out, std::string_view portal, std::string_view statement,
+                 std::span<const std::optional<std::string>> params) {
+  MessageBuilder m(out);
+  m.begin('B').cstr(portal).cstr(statement).int16(0).int16(static_cast<uint16_t>(params.size()));
+  for (const auto& p : params) {
+    if (!p) {
+      m.int32(0xffffffffu);
+      continue;
+    }
+    m.int32(static_cast<uint32_t>(p->size())).bytes(std::string_view(*p));
+  }
+  m.int16(0).end();
+}
+
+void append_execute(std::string& out, std::string_view portal, uint32_t max_rows) {
+  MessageBuilder(out).begin('E').cstr(portal).int32(max_rows).end();
+}
+
+void append_sync(std::string& out) {
+  MessageBuilder(out).begin('S').end();
+}
+
 void append_terminate(std::string& out) {
   MessageBuilder(out).begin('X').end();
 }

@@ -2,10 +2,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace sluice::protocol {
 
@@ -25,5 +27,15 @@ void append_sasl_initial_response(std::string& out, std::string_view mechanism,
 void append_sasl_response(std::string& out, std::string_view data);  // 'p': raw `data`
 void append_query(std::string& out, std::string_view sql);           // 'Q' String
 void append_terminate(std::string& out);                             // 'X'
+
+// The extended query protocol, as the pooler runs auth_query (text formats only):
+// Parse 'P': String statement, String query, Int16 0 (parameter types left to the server).
+void append_parse(std::string& out, std::string_view statement, std::string_view sql);
+// Bind 'B': String portal, String statement, Int16 0 (all parameters text), Int16 n, then each
+// parameter as Int32 length (-1 for NULL) and its bytes, Int16 0 (all results text).
+void append_bind(std::string& out, std::string_view portal, std::string_view statement,
+                 std::span<const std::optional<std::string>> params);
+void append_execute(std::string& out, std::string_view portal, uint32_t max_rows);  // 'E'
+void append_sync(std::string& out);                                                 // 'S'
 
 }  // namespace sluice::protocol

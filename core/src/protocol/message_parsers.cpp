@@ -128,6 +128,33 @@ std::optional<SaslInitialResponse> parse_sasl_initial_response(std::span<const u
   return out;
 }
 
+std::optional<uint16_t> parse_row_description_count(std::span<const uint8_t> body) {
+  ByteReader r(body);
+  return r.int16();
+}
+
+std::optional<std::vector<std::optional<std::string>>> parse_data_row(
+    std::span<const uint8_t> body) {
+  ByteReader r(body);
+  const auto n = r.int16();
+  if (!n) return std::nullopt;
+  std::vector<std::optional<std::string>> values;
+  values.reserve(*n);
+  for (uint16_t i = 0; i < *n; ++i) {
+    const auto len = r.int32();
+    if (!len) return std::nullopt;
+    if (*len == 0xffffffffu) {
+      values.emplace_back(std::nullopt);
+      continue;
+    }
+    const auto bytes = r.bytes(*len);
+    if (!bytes) return std::nullopt;
+    values.emplace_back(std::string(reinterpret_cast<const char*>(bytes->data()), bytes->size()));
+  }
+  if (!r.at_end()) return std::nullopt;
+  return values;
+}
+
 std::optional<char> parse_ready_for_query(std::span<const uint8_t> body) {
   if (body.size() != 1) return std::nullopt;
   const char status = static_cast<char>(body[0]);

@@ -51,6 +51,14 @@ struct SaslInitialResponse {
 };
 std::optional<SaslInitialResponse> parse_sasl_initial_response(std::span<const uint8_t> body);
 
+// RowDescription ('T'): the field count (Int16) only.
+std::optional<uint16_t> parse_row_description_count(std::span<const uint8_t> body);
+
+// DataRow ('D'): Int16 n, then n values as Int32 length (-1: NULL) and bytes. nullopt when the
+// lengths do not add up to the body exactly.
+std::optional<std::vector<std::optional<std::string>>> parse_data_row(
+    std::span<const uint8_t> body);
+
 // ReadyForQuery ('Z'): Byte1 status, one of 'I', 'T', 'E'.
 std::optional<char> parse_ready_for_query(std::span<const uint8_t> body);
 

@@ -354,6 +354,10 @@ void Daemon::reconfigure_pools(const RuntimeConfig& rt) {
     config::DatabaseEntry entry;
     if (find_database_entry(*rt.config, current.database, &entry)) {
       PoolRoute r = route_pool(rt, entry, current.user);
+      // A user auth_query found is not in auth_file: its pool keeps the secret it logs in with.
+      if (r.settings.password.empty() && !r.settings.forced_user &&
+          rt.userlist->find(current.user) == rt.userlist->end())
+        r.settings.password = current.password;
       if (r.settings.pool_mode && same_pool_identity(current, r.settings)) {
         pool->update_limits(r.settings);
         continue;

@@ -183,13 +183,29 @@ Awaitable<bool> ClientSession::authenticate(const std::string& user, const std::
   }
   const auto& users = *runtime_->userlist;
   auto it = users.find(user);
+  // Not in auth_file: ask PostgreSQL with auth_query when an auth_user is configured.
+  if (it == users.end() && auth_type != "any") {
+    AuthQueryResult q = co_await run_auth_query(user, database);
+    if (q.kind == AuthQueryResult::Kind::Failed) {
+      co_await send_fatal("08P01", q.error);
+      co_return false;
+    }
+    if (q.kind == AuthQueryResult::Kind::NoSuchUser) {
+      spdlog::info("{}no such user: {}", prefix(), user);
+      co_await send_fatal("08P01", "no such user");
+      co_return false;
+    }
+    if (q.kind == AuthQueryResult::Kind::Found) dynamic_secret_ = std::move(q.secret);
+  }
   std::string addr = origin_.is_unix ? "unix" : origin_.addr;
 
   sluice_auth_request req{};
   req.struct_size = sizeof req;
   req.user = user.c_str();
   req.database = database.c_str();
-  req.secret = it == users.end() ? nullptr : it->second.c_str();
+  req.secret = it != users.end() ? it->second.c_str()
+               : dynamic_secret_ ? dynamic_secret_->c_str()
+                                 : nullptr;
   req.client_addr = addr.c_str();
   req.is_unix_socket = origin_.is_unix ? 1 : 0;
   req.is_tls = 0;
@@ -335,6 +351,9 @@ Awaitable<bool> ClientSession::route_and_welcome() {
   }
 
   PoolRoute route = route_pool(*runtime_, *entry, user_);
+  // A user auth_query found logs into servers with the secret it returned.
+  if (dynamic_secret_ && !route.settings.forced_user && entry->password.empty())
+    route.settings.password = *dynamic_secret_;
   const PoolSettings& s = route.settings;
   if (!s.pool_mode) {
     co_await send_fatal("08P01", "pool_mode " + s.pool_mode_name +

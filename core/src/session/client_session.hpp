@@ -33,6 +33,14 @@ struct ClientOrigin {
   bool is_unix = false;
 };
 
+// What auth_query said about a login user missing from auth_file (session/auth_query.cpp).
+struct AuthQueryResult {
+  enum class Kind { NotConfigured, Found, NoSuchUser, Failed };
+  Kind kind = Kind::NotConfigured;
+  std::string secret;  // Found: the stored secret (plaintext, md5 or SCRAM verifier)
+  std::string error;   // Failed: the text for the client
+};
+
 class ClientSession : public std::enable_shared_from_this<ClientSession>, public ShardMember {
  public:
   ClientSession(Shard& shard, DaemonContext& ctx, Socket socket, ClientOrigin origin);
@@ -57,6 +65,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   Awaitable<bool> authenticate(const std::string& user, const std::string& database);
   Awaitable<void> finish_authentication(const sluice_auth_output& out, const char* secret);
   bool peer_allowed(const std::string& user, const std::string& map);
+  Awaitable<AuthQueryResult> run_auth_query(const std::string& user, const std::string& database);
   std::optional<uid_t> peer_uid();
   Awaitable<bool> route_and_welcome();
   Awaitable<void> handle_cancel(uint32_t pid, uint32_t key);
@@ -105,6 +114,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   // Set by a SCRAM login against a stored verifier: the keys for pass-through to servers that log
   // in with that same verifier (`auth_secret_`).
   std::optional<crypto::ScramKeys> scram_keys_;
+  std::optional<std::string> dynamic_secret_;  // from auth_query, for this login user
   std::string auth_secret_;
   bool counted_ = false;       // counted in ctx_.client_count
   bool db_counted_ = false;    // counted in ctx_.db_clients under database_

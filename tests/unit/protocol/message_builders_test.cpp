@@ -205,5 +205,28 @@ TEST(FrontendMessages, query_and_terminate) {
                            'X', 0, 0, 0, 4}));
 }
 
+// The extended-protocol messages of auth_query (protocol docs, "Message Formats").
+TEST(FrontendMessages, parse_bind_execute_sync) {
+  std::string out;
+  append_parse(out, "", "SELECT $1");
+  EXPECT_EQ(b(out),
+            (Bytes{'P', 0, 0, 0, 17, 0, 'S', 'E', 'L', 'E', 'C', 'T', ' ', '$', '1', 0, 0, 0}));
+  out.clear();
+  const std::vector<std::optional<std::string>> params{std::string("bob"), std::nullopt};
+  append_bind(out, "", "", params);
+  EXPECT_EQ(b(out), (Bytes{'B',  0,    0,    0,    23,  0,   0,  // length, portal "", statement ""
+                           0,    0,                              // no parameter format codes: text
+                           0,    2,                              // two parameters
+                           0,    0,    0,    3,    'b', 'o', 'b',  // "bob"
+                           0xff, 0xff, 0xff, 0xff,                 // NULL
+                           0,    0}));                             // no result format codes: text
+  out.clear();
+  append_execute(out, "", 0);
+  EXPECT_EQ(b(out), (Bytes{'E', 0, 0, 0, 9, 0, 0, 0, 0, 0}));
+  out.clear();
+  append_sync(out);
+  EXPECT_EQ(b(out), (Bytes{'S', 0, 0, 0, 4}));
+}
+
 }  // namespace
 }  // namespace sluice::protocol

@@ -211,5 +211,20 @@ TEST(MessageParsers, parses_ready_for_query) {
   EXPECT_FALSE(parse_ready_for_query(Bytes{'I', 'I'}));
 }
 
+TEST(MessageParsers, parses_data_rows_with_nulls_and_refuses_bad_lengths) {
+  const Bytes row = {0, 2, 0, 0, 0, 3, 'b', 'o', 'b', 0xff, 0xff, 0xff, 0xff};
+  const auto values = parse_data_row(row);
+  ASSERT_TRUE(values);
+  ASSERT_EQ(values->size(), 2u);
+  EXPECT_EQ((*values)[0], std::optional<std::string>("bob"));
+  EXPECT_EQ((*values)[1], std::nullopt);
+  EXPECT_TRUE(parse_data_row(Bytes{0, 0}));                              // zero columns
+  EXPECT_FALSE(parse_data_row(Bytes{0, 1, 0, 0, 0, 4, 'b', 'o', 'b'}));  // value cut short
+  EXPECT_FALSE(parse_data_row(Bytes{0, 1, 0, 0, 0, 1, 'b', 'x'}));       // trailing byte
+  EXPECT_FALSE(parse_data_row(Bytes{0}));
+  EXPECT_EQ(parse_row_description_count(Bytes{0, 2, 'x'}), 2);
+  EXPECT_FALSE(parse_row_description_count(Bytes{0}));
+}
+
 }  // namespace
 }  // namespace sluice::protocol

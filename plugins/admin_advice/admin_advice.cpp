@@ -27,39 +27,13 @@ class AdviceError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// A zeroed copy of a host-filled struct (a host with a smaller struct leaves newer fields zero).
-template <typename T>
-T copy_item(const void* item) {
-  T out{};
-  uint32_t size = 0;
-  std::memcpy(&size, item, sizeof(size));
-  std::memcpy(&out, item, std::min<size_t>(size, sizeof(T)));
-  return out;
-}
-
-// Calls fn(const T&) per item of list `kind`; an exception is kept and rethrown after list()
-// returns, so it never crosses the host's frames.
 template <typename T, typename Fn>
 void visit_list(const sluice_host_api* api, sluice_list_kind kind, const char* what, Fn&& fn) {
-  if (!api || api->struct_size < SLUICE_SIZE_THROUGH(sluice_host_api, list) || !api->list)
+  const sdk::Host host(api);
+  if (!host.offers_list())
     throw AdviceError("the host does not offer list() (sluice ABI 0.2 needed)");
-  using F = std::remove_reference_t<Fn>;
-  struct Ctx {
-    F* fn;
-    std::exception_ptr error;
-  } ctx{&fn, nullptr};
-  const sluice_visit_fn visit = [](void* c, const void* item) {
-    auto* x = static_cast<Ctx*>(c);
-    if (x->error || !item) return;
-    try {
-      (*x->fn)(copy_item<T>(item));
-    } catch (...) {
-      x->error = std::current_exception();
-    }
-  };
-  const sluice_status status = api->list(api->host_ctx, kind, visit, &ctx);
-  if (ctx.error) std::rethrow_exception(ctx.error);
-  if (status != SLUICE_OK) throw AdviceError(std::string("the host cannot list ") + what);
+  if (!host.visit<T>(kind, std::forward<Fn>(fn)))
+    throw AdviceError(std::string("the host cannot list ") + what);
 }
 
 std::optional<int64_t> parse_int(std::string_view s) {

@@ -119,47 +119,20 @@ Value padded_size(int32_t v) {
 // -------------------------------------------------------------------
 
 bool offers_list(const sluice_host_api* api) {
-  return api && api->struct_size >= SLUICE_SIZE_THROUGH(sluice_host_api, list) && api->list;
+  return sdk::Host(api).offers_list();
 }
 
 bool offers_state(const sluice_host_api* api) {
   return api && api->struct_size >= SLUICE_SIZE_THROUGH(sluice_host_api, state) && api->state;
 }
 
-// A zeroed copy of a host-filled struct: a host built with an older (smaller) struct leaves the
-// newer fields zero/NULL instead of reading past its end.
-template <typename T>
-T copy_item(const void* item) {
-  T out{};
-  uint32_t size = 0;
-  std::memcpy(&size, item, sizeof(size));
-  std::memcpy(&out, item, std::min<size_t>(size, sizeof(T)));
-  return out;
-}
-
-// Calls `fn(const T&)` for every item of list `kind`. The item's strings live only during the
-// visit, so `fn` must copy what it keeps (building rows does). Exceptions never cross the host's
-// frames: the first one is kept and rethrown after list() returns.
+// Calls `fn(const T&)` for every item of list `kind` (sdk::Host::visit: items are zero-extended
+// copies whose strings live only during the visit; fn's exceptions are rethrown afterwards).
 template <typename T, typename Fn>
 void visit_list(const sluice_host_api* api, sluice_list_kind kind, const char* what, Fn&& fn) {
   if (!offers_list(api)) throw ShowError("the host does not offer list() (sluice ABI 0.2 needed)");
-  using F = std::remove_reference_t<Fn>;
-  struct Ctx {
-    F* fn;
-    std::exception_ptr error;
-  } ctx{&fn, nullptr};
-  const sluice_visit_fn visit = [](void* c, const void* item) {
-    auto* x = static_cast<Ctx*>(c);
-    if (x->error || !item) return;
-    try {
-      (*x->fn)(copy_item<T>(item));
-    } catch (...) {
-      x->error = std::current_exception();
-    }
-  };
-  const sluice_status status = api->list(api->host_ctx, kind, visit, &ctx);
-  if (ctx.error) std::rethrow_exception(ctx.error);
-  if (status != SLUICE_OK) throw ShowError(std::string("the host cannot list ") + what);
+  if (!sdk::Host(api).visit<T>(kind, std::forward<Fn>(fn)))
+    throw ShowError(std::string("the host cannot list ") + what);
 }
 
 sluice_state_info read_state(const sluice_host_api* api) {

@@ -21,7 +21,6 @@ namespace {
 constexpr int32_t kAuthRequestMd5 = 5;                                  // AuthenticationMD5Password
 constexpr std::string_view kFailed = "password authentication failed";  // PgBouncer's text
 constexpr const char* kInvalidPassword = "28P01";
-constexpr const char* kProtocolViolation = "08P01";
 
 class Md5Session final : public sdk::AuthSession {
  public:
@@ -36,19 +35,9 @@ class Md5Session final : public sdk::AuthSession {
   }
 
   void step(uint8_t type, std::span<const uint8_t> payload, sdk::Output& out) override {
-    if (type != 'p') {
-      out.fail(
-          std::string("expected password response, got message type ") + static_cast<char>(type),
-          kProtocolViolation);
-      return;
-    }
-    // PasswordMessage: one NUL-terminated String filling the whole body.
-    const std::string_view body(reinterpret_cast<const char*>(payload.data()), payload.size());
-    if (body.empty() || body.back() != '\0' || body.find('\0') != body.size() - 1) {
-      out.fail("invalid password packet size", kProtocolViolation);
-      return;
-    }
-    const std::string_view sent = body.substr(0, body.size() - 1);
+    const auto password = sdk::password_message(type, payload, out);
+    if (!password) return;
+    const std::string_view sent = *password;
     if (!inner_ || sent.empty()) {
       out.fail(std::string(kFailed), kInvalidPassword);
       return;

@@ -19,7 +19,6 @@ namespace {
 constexpr int32_t kAuthRequestCleartext = 3;  // AuthenticationCleartextPassword
 constexpr const char* kFailed = "password authentication failed";
 constexpr const char* kInvalidPassword = "28P01";
-constexpr const char* kProtocolViolation = "08P01";
 
 class PlainSession final : public sdk::AuthSession {
  public:
@@ -29,18 +28,9 @@ class PlainSession final : public sdk::AuthSession {
   void first(sdk::Output& out) override { out.send_auth_request(kAuthRequestCleartext); }
 
   void step(uint8_t type, std::span<const uint8_t> payload, sdk::Output& out) override {
-    if (type != 'p') {
-      out.fail(
-          std::string("expected password response, got message type ") + static_cast<char>(type),
-          kProtocolViolation);
-      return;
-    }
-    const std::string_view body(reinterpret_cast<const char*>(payload.data()), payload.size());
-    if (body.empty() || body.back() != '\0' || body.find('\0') != body.size() - 1) {
-      out.fail("invalid password packet size", kProtocolViolation);
-      return;
-    }
-    const std::string_view sent = body.substr(0, body.size() - 1);
+    const auto password = sdk::password_message(type, payload, out);
+    if (!password) return;
+    const std::string_view sent = *password;
     if (!secret_ || secret_->empty() || sent.empty()) {
       out.fail(kFailed, kInvalidPassword);
       return;

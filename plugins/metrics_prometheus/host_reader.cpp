@@ -11,20 +11,6 @@
 namespace sluice::plugins::prometheus {
 namespace {
 
-bool offers_list(const sluice_host_api* api) {
-  return api && api->struct_size >= SLUICE_SIZE_THROUGH(sluice_host_api, list) && api->list;
-}
-
-// A zeroed copy of a host-filled struct: an older host's smaller struct leaves newer fields zero.
-template <typename T>
-T copy_item(const void* item) {
-  T out{};
-  uint32_t size = 0;
-  std::memcpy(&size, item, sizeof(size));
-  std::memcpy(&out, item, std::min<size_t>(size, sizeof(T)));
-  return out;
-}
-
 std::string str(const char* s) {
   return s ? std::string(s) : std::string();
 }
@@ -34,32 +20,16 @@ std::string str(const char* s) {
 template <typename T, typename Fn>
 std::string visit_list(const sluice_host_api* api, sluice_list_kind kind, const char* what,
                        Fn&& fn) {
-  if (!offers_list(api)) return "the host does not offer list() (sluice ABI 0.2 needed)";
-  using F = std::remove_reference_t<Fn>;
-  struct Ctx {
-    F* fn;
-    std::exception_ptr error;
-  } ctx{&fn, nullptr};
-  const sluice_visit_fn visit = [](void* c, const void* item) {
-    auto* x = static_cast<Ctx*>(c);
-    if (x->error || !item) return;
-    try {
-      (*x->fn)(copy_item<T>(item));
-    } catch (...) {
-      x->error = std::current_exception();
-    }
-  };
-  const sluice_status status = api->list(api->host_ctx, kind, visit, &ctx);
-  if (ctx.error) {
-    try {
-      std::rethrow_exception(ctx.error);
-    } catch (const std::exception& e) {
-      return std::string("reading ") + what + ": " + e.what();
-    } catch (...) {
-      return std::string("reading ") + what + ": unknown error";
-    }
+  const sdk::Host host(api);
+  if (!host.offers_list()) return "the host does not offer list() (sluice ABI 0.2 needed)";
+  try {
+    if (!host.visit<T>(kind, std::forward<Fn>(fn)))
+      return std::string("the host cannot list ") + what;
+  } catch (const std::exception& e) {
+    return std::string("reading ") + what + ": " + e.what();
+  } catch (...) {
+    return std::string("reading ") + what + ": unknown error";
   }
-  if (status != SLUICE_OK) return std::string("the host cannot list ") + what;
   return {};
 }
 

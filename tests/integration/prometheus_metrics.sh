@@ -163,6 +163,28 @@ assert_eq "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0
 assert_eq "$(metric 'pgbouncer_pools_client_waiting_connections{database="app",user="app"}')" "0" \
   "the new listener serves /metrics"
 
+# --- Under pgbench with the pool of 1 (session mode): clients queue behind the one server, and a
+# scrape during the run shows them waiting with a non-zero maxwait.
+printf 'SELECT pg_sleep(0.02);\n' >"$IT_TMP/sleep.sql"
+bg env PGPASSWORD="${IT_PASSWORD[app]}" "$PG_BINDIR/pgbench" -n -h 127.0.0.1 -p "$SLUICE_PORT" -U app \
+  -c 8 -j 2 -T 3 -f "$IT_TMP/sleep.sql" app
+bench=$BG_PID
+seen_waiting="" seen_maxwait=""
+for ((i = 0; i < 100; i++)); do
+  scrape=$(body /metrics)
+  w=$(awk '$1 == "pgbouncer_pools_client_waiting_connections{database=\"app\",user=\"app\"}" { print $2 }' <<<"$scrape")
+  m=$(awk '$1 == "sluice_pools_client_maxwait_seconds{database=\"app\",user=\"app\"}" { print $2 }' <<<"$scrape")
+  if [[ $w =~ ^[0-9]+$ ]] && (( w > 0 )) &&
+    /usr/bin/python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) > 0 else 1)" "${m:-0}"; then
+    seen_waiting=$w seen_maxwait=$m
+    break
+  fi
+  sleep 0.1
+done
+wait "$bench" || fail "pgbench through the pool of 1 failed"
+log "under pgbench: $seen_waiting clients waiting, maxwait $seen_maxwait s"
+[[ -n $seen_waiting ]] || fail "no scrape during pgbench showed waiting clients with a non-zero maxwait"
+
 # --- Readiness follows PostgreSQL.
 assert_eq "$(status /readyz)" "200" "/readyz while PostgreSQL runs"
 assert_eq "$(body /readyz)" "ok: app" "/readyz body"

@@ -256,25 +256,6 @@ bool names_match(bool all, const std::set<std::string, std::less<>>& names, std:
 
 }  // namespace
 
-std::string_view hba_method_auth_type(HbaMethod m) {
-  switch (m) {
-    case HbaMethod::Trust:
-      return "trust";
-    case HbaMethod::Md5:
-      return "md5";
-    case HbaMethod::Password:
-      return "plain";
-    case HbaMethod::ScramSha256:
-      return "scram-sha-256";
-    case HbaMethod::Cert:
-      return "cert";
-    case HbaMethod::Reject:
-    case HbaMethod::Peer:
-      return "";
-  }
-  return "";
-}
-
 std::string_view hba_method_name(HbaMethod m) {
   switch (m) {
     case HbaMethod::Trust:
@@ -293,6 +274,12 @@ std::string_view hba_method_name(HbaMethod m) {
       return "peer";
   }
   return "";
+}
+
+std::string_view hba_method_auth_type(HbaMethod m) {
+  if (m == HbaMethod::Reject || m == HbaMethod::Peer) return "";  // decided by the daemon
+  if (m == HbaMethod::Password) return "plain";                   // PgBouncer's name for it
+  return hba_method_name(m);
 }
 
 HbaFile HbaFile::load(const std::string& path) {

@@ -26,6 +26,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -116,6 +117,42 @@ class Host {
     api_->pbkdf2_sha256(api_->host_ctx, password.data(), password.size(), salt.data(), salt.size(),
                         iterations, out.data());
     return out;
+  }
+
+  // Whether the host offers list() (ABI 0.2).
+  bool offers_list() const {
+    return api_ && offers(SLUICE_SIZE_THROUGH(sluice_host_api, list)) && api_->list;
+  }
+  // Calls fn(const T&) for every item of list `kind` (SLUICE_LIST_*; T is the struct abi.h names
+  // for it). Each item is first copied into a zeroed T, so fields an older host does not fill read
+  // as zero; its strings live only during the call, so fn copies what it keeps. An exception from
+  // fn ends the visit and is rethrown after list() returns: it never crosses the host's frames.
+  // Returns false when the host refuses the kind (unknown, or not available on this thread);
+  // throws std::logic_error when the host has no list().
+  template <typename T, typename Fn>
+  bool visit(sluice_list_kind kind, Fn&& fn) const {
+    if (!offers_list()) throw std::logic_error("host does not offer list()");
+    using F = std::remove_reference_t<Fn>;
+    struct Ctx {
+      F* fn;
+      std::exception_ptr error;
+    } ctx{&fn, nullptr};
+    const sluice_visit_fn each = [](void* c, const void* item) {
+      auto* x = static_cast<Ctx*>(c);
+      if (x->error || !item) return;
+      try {
+        T copy{};
+        uint32_t size = 0;
+        std::memcpy(&size, item, sizeof(size));
+        std::memcpy(&copy, item, size < sizeof(T) ? size : sizeof(T));
+        (*x->fn)(static_cast<const T&>(copy));
+      } catch (...) {
+        x->error = std::current_exception();
+      }
+    };
+    const sluice_status status = api_->list(api_->host_ctx, kind, each, &ctx);
+    if (ctx.error) std::rethrow_exception(ctx.error);
+    return status == SLUICE_OK;
   }
 
   static std::span<const uint8_t> as_bytes(std::string_view s) {
@@ -310,6 +347,24 @@ inline std::string_view request_user(const sluice_auth_request& r) {
 inline std::optional<std::string_view> request_secret(const sluice_auth_request& r) {
   if (!r.secret) return std::nullopt;
   return std::string_view(r.secret);
+}
+
+// The password of a client's PasswordMessage ('p', one NUL-terminated String filling the body).
+// Anything else fails `out` with PostgreSQL's protocol-violation texts and returns nullopt.
+inline std::optional<std::string_view> password_message(uint8_t type,
+                                                        std::span<const uint8_t> payload,
+                                                        Output& out) {
+  if (type != 'p') {
+    out.fail(std::string("expected password response, got message type ") + static_cast<char>(type),
+             "08P01");
+    return std::nullopt;
+  }
+  const std::string_view body(reinterpret_cast<const char*>(payload.data()), payload.size());
+  if (body.empty() || body.back() != '\0' || body.find('\0') != body.size() - 1) {
+    out.fail("invalid password packet size", "08P01");
+    return std::nullopt;
+  }
+  return body.substr(0, body.size() - 1);
 }
 
 // ---- Admin command

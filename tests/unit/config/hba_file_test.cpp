@@ -93,6 +93,16 @@ TEST(HbaFile, reads_names_from_at_files_next_to_it) {
   EXPECT_EQ(line_of(f, tcp("1.1.1.1", "other", "bob")), 0);
 }
 
+TEST(HbaFile, methods_name_the_auth_plugin_that_runs_them) {
+  EXPECT_EQ(hba_method_auth_type(HbaMethod::Password), "plain");
+  EXPECT_EQ(hba_method_auth_type(HbaMethod::ScramSha256), "scram-sha-256");
+  EXPECT_EQ(hba_method_auth_type(HbaMethod::Md5), "md5");
+  EXPECT_EQ(hba_method_auth_type(HbaMethod::Trust), "trust");
+  EXPECT_EQ(hba_method_auth_type(HbaMethod::Reject), "");
+  EXPECT_EQ(hba_method_auth_type(HbaMethod::Peer), "");
+  EXPECT_EQ(hba_method_name(HbaMethod::Password), "password");
+}
+
 TEST(HbaFile, map_option_for_peer_and_cert) {
   const HbaFile f = HbaFile::parse("local all all peer map=ops\n", "hba.conf");
   EXPECT_EQ(f.rules()[0].map, "ops");

@@ -101,7 +101,7 @@ HostSnapshot read_host(const sluice_host_api* api) {
                                                      snap.config[str(c.key)] = str(c.value);
                                                    }));
   // Per-shard load is ABI 0.4: an older host does not know the list kind, which is no failure.
-  if (api && api->abi_minor >= 3) {
+  if (api && api->abi_minor >= 4) {
     note(snap.errors, visit_list<sluice_shard_info>(api, SLUICE_LIST_SHARDS, "shards",
                                                     [&](const sluice_shard_info& s) {
                                                       snap.shards.push_back({s.shard, s.totals});
@@ -119,6 +119,15 @@ HostSnapshot read_host(const sluice_host_api* api) {
                r.sum_us = h.sum_us;
                snap.histograms.push_back(std::move(r));
              }));
+  }
+  // SHOW CLIENTS from this thread is ABI 0.5 (the host asks every worker and waits).
+  if (api && api->abi_minor >= 5) {
+    snap.clients_read = true;
+    note(snap.errors, visit_list<sluice_socket_info>(
+                          api, SLUICE_LIST_CLIENTS, "clients", [&](const sluice_socket_info& c) {
+                            ++snap.client_connections[{str(c.database), str(c.user),
+                                                       str(c.application_name), str(c.state)}];
+                          }));
   }
   if (auto s = read_state(api)) {
     snap.version = str(s->version);

@@ -1,10 +1,11 @@
 // Owned copies of the pooler's state read through the host API (ABI 0.2 list()/state()), taken
 // on the exporter's thread. list() of POOLS/DATABASES/STATS/CONFIG is callable from any thread:
 // the daemon builds each answer from the shared pool registry (a short per-pool lock to count its
-// queues) and per-shard counters summed with relaxed loads; CLIENTS/SERVERS are not (abi.h), so
-// SHOW CLIENTS-based metrics are left out.
+// queues) and per-shard counters summed with relaxed loads. CLIENTS (ABI 0.5) blocks this thread
+// while every worker thread describes its clients, as SHOW CLIENTS does.
 #pragma once
 
+#include <array>
 #include <map>
 #include <optional>
 #include <string>
@@ -50,7 +51,10 @@ struct HostSnapshot {
   std::vector<ShardRow> shards;               // empty on a host older than ABI 0.4
   std::vector<HistogramRow> histograms;       // idem
   std::map<std::string, std::string> config;  // SHOW CONFIG: key -> value ("" when unset)
-  std::optional<sluice_state_info> state;     // string pointers cleared
+  // SHOW CLIENTS rows counted by (database, user, application_name, state); ABI 0.5 hosts only.
+  bool clients_read = false;
+  std::map<std::array<std::string, 4>, int64_t> client_connections;
+  std::optional<sluice_state_info> state;  // string pointers cleared
   std::string version;
   std::vector<std::string> errors;  // what could not be read; non-empty means pgbouncer_up 0
 };

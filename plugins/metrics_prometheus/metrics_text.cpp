@@ -266,6 +266,17 @@ std::string render_metrics(const HostSnapshot& snap, const ProcessStats& process
     out.single("sluice_config_default_pool_size", "gauge",
                "Config default_pool_size: server connections per user/database pair", *v);
 
+  // pgbouncer_exporter 0.12: SHOW CLIENTS rows grouped by these four columns.
+  if (snap.clients_read) {
+    out.family("pgbouncer_client_connections", "gauge",
+               "Client connections by database, user, application_name and state");
+    for (const auto& [key, n] : snap.client_connections)
+      out.sample(
+          "pgbouncer_client_connections",
+          {{"database", key[0]}, {"user", key[1]}, {"application_name", key[2]}, {"state", key[3]}},
+          n);
+  }
+
   if (!snap.databases.empty()) {
     for (const auto& g : kDatabaseGauges) {
       out.family(g.name, "gauge", g.help);

@@ -89,6 +89,9 @@ log "sub-second maxwait while queued: $maxwait"
 /usr/bin/python3 -c "import sys; v=float(sys.argv[1]); sys.exit(0 if 0.2 < v < 10 else 1)" "$maxwait" ||
   fail "sluice_pools_client_maxwait_seconds is '$maxwait' while a client has queued for >0.3 s"
 assert_contains "$scrape" 'pgbouncer_pools_client_waiting_connections{database="app",user="app"} 1' "in the same scrape"
+# pgbouncer_exporter 0.12's SHOW CLIENTS grouping (ABI 0.5: the exporter's thread lists clients).
+assert_contains "$scrape" 'pgbouncer_client_connections{database="app",user="app",application_name="psql",state="waiting"} 1' "client_connections: the waiter"
+assert_contains "$scrape" 'pgbouncer_client_connections{database="app",user="app",application_name="psql",state="active"} 1' "client_connections: the holder"
 # promtool: the exposition as a whole is valid and passes Prometheus' lint.
 if command -v promtool >/dev/null 2>&1; then
   lint=$(promtool check metrics <<<"$scrape" 2>&1) || fail "promtool check metrics: $lint"

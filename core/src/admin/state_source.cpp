@@ -3,16 +3,21 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <climits>
+#include <condition_variable>
 #include <cstdint>
 #include <cstring>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <set>
 #include <vector>
 
 #include "config/param_table.hpp"
 #include "pool/pool_manager.hpp"
 #include "server/daemon_context.hpp"
+#include "server/shard.hpp"
 
 namespace sluice::admin {
 
@@ -293,6 +298,57 @@ sluice_status list_sockets(const std::vector<SocketRow>* rows, sluice_visit_fn v
   return SLUICE_OK;
 }
 
+// CLIENTS/SERVERS asked from a thread that is no worker (an exporter's, ABI 0.5): every shard
+// describes its sessions on its own thread, as SHOW CLIENTS does from the console's coroutine, and
+// this thread waits, at most 2 s (a stopped shard never answers). nullopt on a worker thread (it
+// would wait for itself) or on timeout.
+std::optional<SocketSnapshot> snapshot_from_outside(DaemonContext& ctx) {
+  for (Shard* sh : ctx.shards)
+    if (sh->io().get_executor().running_in_this_thread()) return std::nullopt;
+  struct Shared {
+    std::mutex mu;
+    std::condition_variable cv;
+    size_t done = 0;
+    std::vector<SocketSnapshot> parts;  // per shard, so the rows keep the shard order
+  };
+  auto st = std::make_shared<Shared>();
+  st->parts.resize(ctx.shards.size());
+  for (size_t i = 0; i < ctx.shards.size(); ++i) {
+    Shard* sh = ctx.shards[i];
+    asio::post(sh->io(), [st, sh, i] {
+      SocketSnapshot part;
+      sh->sessions().for_each([&](ShardMember& m) { m.describe(part.clients, part.servers); });
+      std::lock_guard lock(st->mu);
+      st->parts[i] = std::move(part);
+      ++st->done;
+      st->cv.notify_all();
+    });
+  }
+  SocketSnapshot out;
+  {
+    std::unique_lock lock(st->mu);
+    if (!st->cv.wait_for(lock, std::chrono::seconds(2),
+                         [&] { return st->done == st->parts.size(); }))
+      return std::nullopt;
+    for (auto& part : st->parts) {
+      for (auto& r : part.clients) out.clients.push_back(std::move(r));
+      for (auto& r : part.servers) out.servers.push_back(std::move(r));
+    }
+  }
+  const double check_delay = ctx.runtime()->server_check_delay;
+  for (const auto& p : ctx.pools().all()) p->describe_idle(out.servers, check_delay);
+  return out;
+}
+
+sluice_status list_sockets_anywhere(DaemonContext& ctx, bool clients, sluice_visit_fn visit,
+                                    void* vctx) {
+  if (t_sockets)
+    return list_sockets(clients ? &t_sockets->clients : &t_sockets->servers, visit, vctx);
+  const auto snap = snapshot_from_outside(ctx);
+  if (!snap) return SLUICE_ERROR;
+  return list_sockets(clients ? &snap->clients : &snap->servers, visit, vctx);
+}
+
 }  // namespace
 
 SocketSnapshot::Scope::Scope(const SocketSnapshot* s) : previous_(t_sockets) {
@@ -324,9 +380,9 @@ plugin::HostApiProvider::StateSource make_state_source(DaemonContext& ctx) {
       case SLUICE_LIST_HISTOGRAMS:
         return list_histograms(ctx, visit, vctx);
       case SLUICE_LIST_CLIENTS:
-        return list_sockets(t_sockets ? &t_sockets->clients : nullptr, visit, vctx);
+        return list_sockets_anywhere(ctx, true, visit, vctx);
       case SLUICE_LIST_SERVERS:
-        return list_sockets(t_sockets ? &t_sockets->servers : nullptr, visit, vctx);
+        return list_sockets_anywhere(ctx, false, visit, vctx);
       default:
         return SLUICE_ERROR;
     }

@@ -111,9 +111,9 @@ std::string join(const std::vector<std::string>& parts) {
 }  // namespace
 
 std::vector<std::string> default_plugin_names() {
-  return {"pool_session", "pool_transaction", "pool_statement", "auth_any",   "auth_trust",
-          "auth_plain",   "auth_md5",         "auth_scram",     "admin_show", "admin_advice",
-          "metrics_prometheus"};
+  return {"pool_session", "pool_transaction", "pool_statement",    "auth_any",
+          "auth_trust",   "auth_plain",       "auth_md5",          "auth_scram",
+          "admin_show",   "admin_advice",     "metrics_prometheus"};
 }
 
 std::vector<std::string> parse_plugin_list(std::string_view value) {

@@ -41,8 +41,8 @@ extern "C" {
 
 /* ABI version. A host accepts a plugin with the same major and a minor <= its own. */
 #define SLUICE_ABI_MAJOR 0
-#define SLUICE_ABI_MINOR 4
-#define SLUICE_SDK_VERSION "0.4.0"
+#define SLUICE_ABI_MINOR 5
+#define SLUICE_SDK_VERSION "0.5.0"
 
 #define SLUICE_MAGIC_SYMBOL "sluice_plugin_magic"
 #define SLUICE_INIT_SYMBOL "sluice_plugin_init"
@@ -301,7 +301,9 @@ typedef struct sluice_host_api {
   /* ---- ABI 0.2 (check struct_size before use) ---- */
   /* Visits the items of a list (SLUICE_LIST_*) in order. Returns SLUICE_ERROR for an unknown
    * kind or a list that is not available on this thread (CLIENTS/SERVERS are only available
-   * inside an admin command's execute()). */
+   * inside an admin command's execute()). ABI 0.5: CLIENTS/SERVERS also work from a plugin's own
+   * thread (an exporter's); the call then blocks while every worker thread describes its
+   * connections (bounded: SLUICE_ERROR after 2 s, e.g. during shutdown). */
   sluice_status (*list)(void* host_ctx, sluice_list_kind kind, sluice_visit_fn visit,
                         void* visit_ctx);
   /* Fills *out (set out->struct_size first) with the pooler's state; fields the host does not

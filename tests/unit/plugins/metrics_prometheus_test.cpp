@@ -210,6 +210,7 @@ class MetricsPrometheus : public ::testing::Test {
     host_.set_list<sluice_config_info>(SLUICE_LIST_CONFIG, {c1, c2, c3});
     host_.set_list<sluice_shard_info>(SLUICE_LIST_SHARDS, {});
     host_.set_list<sluice_histogram_info>(SLUICE_LIST_HISTOGRAMS, {});
+    host_.set_list<sluice_socket_info>(SLUICE_LIST_CLIENTS, {});
 
     sluice_state_info st{};
     st.version = "PgBouncer 1.25.2 (sluice test)";
@@ -325,6 +326,41 @@ TEST_F(MetricsPrometheus, per_shard_load_is_exported_per_worker_thread) {
            "pgbouncer_up 1",
        })
     EXPECT_TRUE(has_line(r->body, line)) << line << "\n--- got:\n" << r->body;
+}
+
+TEST_F(MetricsPrometheus, client_connections_count_show_clients_rows_by_four_labels) {
+  canned_state("127.0.0.1", 5432);
+  const auto client = [](const char* db, const char* user, const char* app, const char* state) {
+    sluice_socket_info c{};
+    c.type = 'C';
+    c.database = db;
+    c.user = user;
+    c.application_name = app;
+    c.state = state;
+    return c;
+  };
+  host_.set_list<sluice_socket_info>(
+      SLUICE_LIST_CLIENTS,
+      {client("app", "app", "psql", "active"), client("app", "app", "psql", "waiting"),
+       client("app", "app", "psql", "waiting"), client("app", "bob", "", "idle")});
+  start();
+  const auto r = get(port_, "/metrics");
+  ASSERT_TRUE(r);
+  for (
+      const std::string line : {
+          "# TYPE pgbouncer_client_connections gauge",
+          R"(pgbouncer_client_connections{database="app",user="app",application_name="psql",state="active"} 1)",
+          R"(pgbouncer_client_connections{database="app",user="app",application_name="psql",state="waiting"} 2)",
+          R"(pgbouncer_client_connections{database="app",user="bob",application_name="",state="idle"} 1)",
+          "pgbouncer_up 1",
+      })
+    EXPECT_TRUE(has_line(r->body, line)) << line << "\n--- got:\n" << r->body;
+  // A host before ABI 0.5 cannot list clients from this thread: the family is left out, no error.
+  const_cast<sluice_host_api*>(host_.api())->abi_minor = 4;
+  const auto old = get(port_, "/metrics");
+  ASSERT_TRUE(old);
+  EXPECT_TRUE(has_line(old->body, "pgbouncer_up 1")) << old->body;
+  EXPECT_EQ(old->body.find("pgbouncer_client_connections"), std::string::npos);
 }
 
 TEST_F(MetricsPrometheus, latency_histograms_have_cumulative_buckets_in_seconds_sum_and_count) {

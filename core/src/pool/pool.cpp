@@ -198,11 +198,6 @@ void Pool::set_scram_keys(const crypto::ScramKeys& keys) {
   scram_keys_ = keys;
 }
 
-bool Pool::has_scram_keys() const {
-  std::lock_guard lock(mu_);
-  return scram_keys_.has_value();
-}
-
 void Pool::start_login(const asio::any_io_executor& ex) {
   int host = -1;
   if (!hosts_.empty()) {

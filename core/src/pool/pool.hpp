@@ -81,7 +81,6 @@ class Pool : public std::enable_shared_from_this<Pool> {
   // SCRAM pass-through: keys from a client's SCRAM login against the verifier this pool's servers
   // log in with; used by logins from now on.
   void set_scram_keys(const crypto::ScramKeys& keys);
-  bool has_scram_keys() const;
   // RECONNECT: servers logged in before now are closed when idle or given back.
   void reconnect();
   // WAIT_CLOSE: servers from before the last RECONNECT that are still open.

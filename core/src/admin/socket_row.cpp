@@ -27,7 +27,7 @@ sluice_socket_info SocketRow::info() const {
   s.remote_pid = remote_pid;
   s.tls = "";
   s.application_name = application_name.c_str();
-  s.prepared_statements = 0;
+  s.prepared_statements = prepared_statements;
   s.id = id;
   return s;
 }

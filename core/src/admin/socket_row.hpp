@@ -19,6 +19,7 @@ struct SocketRow {
   int32_t close_needed = 0;
   uint64_t ptr = 0, link = 0;
   int32_t remote_pid = 0;
+  int32_t prepared_statements = 0;
   int64_t id = 0;
 
   sluice_socket_info info() const;

@@ -289,6 +289,7 @@ void Pool::describe_idle(std::vector<SocketRow>& rows, double check_delay) const
     r.close_needed = s->close_needed ? 1 : 0;
     r.ptr = s->id;
     r.remote_pid = static_cast<int32_t>(s->backend_pid);
+    r.prepared_statements = static_cast<int32_t>(s->statements.size());
     if (const std::string* app = find_param(s->params, "application_name"))
       r.application_name = *app;
     r.id = static_cast<int64_t>(s->id);

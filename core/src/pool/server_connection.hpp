@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "protocol/statement_cache.hpp"
+
 namespace sluice {
 
 // Where to send a CancelRequest for this server: a fresh connection to the same address.
@@ -46,6 +48,8 @@ struct ServerConnection {
   uint64_t id = 0;
   bool close_needed = false;
   uint64_t generation = 0;  // the pool's generation at login; RECONNECT retires older ones
+  // Protocol-level prepared statements this backend has (transaction/statement pooling).
+  protocol::ServerStatementCache statements;
   // CancelRequests sent for this backend and not finished yet. A server with one in flight is not
   // handed to another client (the cancel could hit that client's query). Created by the linked
   // session at its first cancel; the count is shared with the cancel coroutine.

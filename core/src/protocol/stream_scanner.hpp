@@ -45,6 +45,14 @@ class StreamScanner {
   }
 
   bool at_boundary() const { return header_have_ == 0 && !in_body_; }  // no partial message
+  // Header bytes of an incomplete header at the end of the last chunk, forgotten: the caller
+  // holds them back and feeds them again in front of the next chunk (so that every header it
+  // sees lies whole inside one chunk, where it can be edited). Returns how many there were.
+  size_t take_partial_header() {
+    const size_t n = in_body_ ? 0 : header_have_;
+    header_have_ = in_body_ ? header_have_ : 0;
+    return n;
+  }
   const std::string& error() const { return error_; }
   bool failed() const { return !error_.empty(); }
   // Bytes of the last chunk processed by the last scan(): chunk.size() unless on_message

@@ -80,6 +80,7 @@ void ClientSession::describe(std::vector<SocketRow>& clients,
   if (const std::string* app = find_param(client_params_, "application_name"))
     c.application_name = *app;
   c.id = static_cast<int64_t>(id_);
+  c.prepared_statements = ps_ ? static_cast<int32_t>(ps_->statements.size()) : 0;
   if (server_) {
     c.link = server_->id;
     SocketRow s;
@@ -99,6 +100,7 @@ void ClientSession::describe(std::vector<SocketRow>& clients,
     s.ptr = server_->id;
     s.link = id_;
     s.remote_pid = static_cast<int32_t>(server_->backend_pid);
+    s.prepared_statements = static_cast<int32_t>(server_->statements.size());
     if (const std::string* app = find_param(server_->params, "application_name"))
       s.application_name = *app;
     s.id = static_cast<int64_t>(server_->id);

@@ -5,7 +5,9 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
 
 #include "pool/server_login.hpp"
 #include "pool/server_query.hpp"
@@ -128,6 +130,14 @@ Awaitable<void> ClientSession::run(std::shared_ptr<ClientSession> self) {
   }
 }
 
+void ClientSession::note_client_message(char type, Clock::time_point now) {
+  if (type != 'Q' && type != 'S' && type != 'F') return;
+  if (outstanding_++ == 0) {
+    request_started_ = now;
+    if (tx_status_ == 'I') xact_started_ = now;  // an implicit or a new transaction
+  }
+}
+
 void ClientSession::close_client(const std::string& reason) {
   if (close_reason_.empty()) close_reason_ = reason;
   client_gone_ = true;
@@ -211,6 +221,9 @@ Awaitable<bool> ClientSession::link_server() {
       co_return false;
     }
     server_ = std::move(r.server);
+    if (ps_)
+      ps_->capacity = static_cast<size_t>(
+          std::max<int64_t>(1, ctx_.runtime()->config->integer("max_prepared_statements")));
     int family = server_->address.family;
     int proto = family == AF_UNIX ? 0 : IPPROTO_TCP;
     server_sock_.emplace(shard_.io());
@@ -253,6 +266,11 @@ Awaitable<void> ClientSession::client_loop() {
   auto self = shared_from_this();
   const uint32_t max_packet = static_cast<uint32_t>(runtime_->config->integer("max_packet_size"));
   client_scanner_ = protocol::StreamScanner("X", max_packet);
+  // Prepared statements are tracked where a client's next transaction may run on another server.
+  const auto* mode = pool_->settings().pool_mode;
+  if (ctx_.runtime()->config->integer("max_prepared_statements") > 0 &&
+      !(mode->flags & SLUICE_POOL_FLAG_RESET_ON_RELEASE))
+    track_statements_ = true;
   relaying_ = true;
   last_active_ = Clock::now();
   for (;;) {
@@ -269,42 +287,48 @@ Awaitable<void> ClientSession::client_loop() {
     if (ec) break;  // EOF or reset: the client went away
     const Clock::time_point now = Clock::now();
     last_active_ = now;
+    if (track_statements_ && !ps_) ps_ = std::make_unique<Prepared>(max_packet);
     stats_->add(Stat::kBytesReceived, static_cast<int64_t>(n));
     bool terminate = false;
     size_t forward = n;
-    bool ok = client_scanner_.scan(
-        span_of(buf.data(), n),
-        [&](char type, std::span<const uint8_t>) {
-          if (type == 'X') terminate = true;
-          return protocol::ScanAction::Stop;
-        },
-        [&](char type, uint32_t) {
-          if (type == 'P') {
-            stats_->add(Stat::kClientParses, 1);
-            stats_->add(Stat::kServerParses, 1);  // no statement cache yet: each one is sent
-          } else if (type == 'B') {
-            stats_->add(Stat::kBinds, 1);
-          }
-          if (type != 'Q' && type != 'S' && type != 'F') return;
-          if (outstanding_++ == 0) {
-            request_started_ = now;
-            if (tx_status_ == 'I') xact_started_ = now;  // an implicit or a new transaction
-          }
-        });
+    bool ok;
+    if (ps_) {
+      ok = frame_client_chunk(span_of(buf.data(), n), terminate, forward);
+    } else {
+      ok = client_scanner_.scan(
+          span_of(buf.data(), n),
+          [&](char type, std::span<const uint8_t>) {
+            if (type == 'X') terminate = true;
+            return protocol::ScanAction::Stop;
+          },
+          [&](char type, uint32_t) {
+            if (type == 'P') {
+              stats_->add(Stat::kClientParses, 1);
+              stats_->add(Stat::kServerParses, 1);  // not tracked: each one is sent
+            } else if (type == 'B') {
+              stats_->add(Stat::kBinds, 1);
+            }
+            note_client_message(type, now);
+          });
+      if (ok && terminate) {
+        // Terminate is for the pooler, not the server: forward what came before it.
+        forward = client_scanner_.consumed() >= 5 ? client_scanner_.consumed() - 5 : 0;
+        if (client_scanner_.consumed() < 5 && server_) server_->close_needed = true;
+      }
+    }
     if (!ok) {
-      co_await send_fatal("08P01", "invalid packet: " + client_scanner_.error());
+      // Named first: no conditional std::string expression inside co_await (g++ 12).
+      const std::string reason =
+          "invalid packet: " + (ps_ ? ps_->framer.error() : client_scanner_.error());
+      co_await send_fatal("08P01", reason);
       close_client(close_reason_);
       break;
-    }
-    if (terminate) {
-      // Terminate is for the pooler, not the server: forward what came before it.
-      forward = client_scanner_.consumed() >= 5 ? client_scanner_.consumed() - 5 : 0;
-      if (client_scanner_.consumed() < 5 && server_) server_->close_needed = true;
     }
     if (forward > 0) {
       // A server being given back (its reset query in flight) is not ours any more: wait until
       // the server loop has finished with it, then link again.
-      while (server_loop_running_ && unlinking_) {
+      // So is a request that may be retried: the next one waits until the retry is decided.
+      while (server_loop_running_ && (unlinking_ || (ps_ && ps_->retry != Retry::Off))) {
         wakeup_->expires_at(Clock::time_point::max());
         co_await wakeup_->async_wait(asio::redirect_error(asio::use_awaitable, ec));
       }
@@ -324,17 +348,32 @@ Awaitable<void> ClientSession::client_loop() {
           if (!client_gone_) close_client("client disconnected while waiting for a server");
           break;
         }
-        server_scanner_.emplace("ZS", pool_->settings().max_packet_size);
+        server_scanner_.emplace(ps_ ? "ZSCE" : "ZS", pool_->settings().max_packet_size);
         if (!wakeup_) wakeup_.emplace(shard_.io());
         server_loop_running_ = true;
         asio::co_spawn(shard_.io(), server_loop(self), asio::detached);
       }
+      std::span<const uint8_t> send = span_of(buf.data(), forward);
+      std::string rewritten;
+      if (ps_) {
+        protocol::RewriteError error;
+        if (!rewrite_pieces(rewritten, send, error)) {
+          spdlog::warn("{}{}", prefix(), error.message);
+          // The server may hold half a request of this client: it is not given back.
+          server_->close_needed = true;
+          co_await send_fatal(error.sqlstate, error.message);
+          close_client(close_reason_);
+          break;
+        }
+      }
       // Most writes complete at once on a non-blocking socket: only the rest goes async.
-      size_t done = server_sock_->write_some(asio::buffer(buf.data(), forward), ec);
+      size_t done =
+          send.empty() ? 0 : server_sock_->write_some(asio::buffer(send.data(), send.size()), ec);
       if (ec == asio::error::would_block || ec == asio::error::try_again) ec = {};
-      if (!ec && done < forward) {
+      if (!ec && done < send.size()) {
         client_writing_ = true;
-        co_await asio::async_write(*server_sock_, asio::buffer(buf.data() + done, forward - done),
+        co_await asio::async_write(*server_sock_,
+                                   asio::buffer(send.data() + done, send.size() - done),
                                    asio::redirect_error(asio::use_awaitable, ec));
         client_writing_ = false;
         if (finish_waiting_) wakeup_->cancel();
@@ -375,66 +414,148 @@ Awaitable<void> ClientSession::server_loop(std::shared_ptr<ClientSession> self) 
     if (self->ctx_.suspended.load(std::memory_order_relaxed)) co_await self->wait_while_suspended();
     if (self->client_gone_) break;
     BufferPool::Lease buf = self->shard_.buffers().take();
-    size_t n = self->server_sock_->read_some(asio::buffer(buf.data(), buf.size()), ec);
+    // Header bytes held back from the last chunk (prepared statements) go in front.
+    Prepared* const ps = self->ps_.get();  // set before the link when statements are tracked
+    const size_t held = ps ? ps->held.size : 0;
+    if (held > 0) std::memcpy(buf.data(), ps->held.bytes.data(), held);
+    size_t n =
+        self->server_sock_->read_some(asio::buffer(buf.data() + held, buf.size() - held), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
     if (ec) {
       self->server_broken_ = true;
       break;
     }
+    self->stats_->add(Stat::kBytesSent, static_cast<int64_t>(n));
+    n += held;
+    if (ps) ps->held.size = 0;
     sluice_pool_decision decision{sizeof(sluice_pool_decision), SLUICE_POOL_KEEP, nullptr};
     bool ready_at_end = false;
     Clock::time_point now{};  // read at the first ReadyForQuery of this chunk
-    bool ok = self->server_scanner_->scan(
-        span_of(buf.data(), n),
-        [&](char type, std::span<const uint8_t> body) {
-          if (type == 'S') {
-            if (auto p = protocol::parse_parameter_status(body)) {
-              set_param(self->server_->params, p->first, p->second);
-              if (const std::string* t = self->tracked_name(p->first))
-                set_param(self->client_params_, *t, p->second);
-            }
-            return;
+    // The retry of a request (client_prepared.cpp): what this chunk showed.
+    bool disarm = false;         // an answer that is not a retriable error: give up the retry
+    bool retry_ready = false;    // the failed request's ReadyForQuery came, status 'I'
+    bool retry_give_up = false;  // ... but not in a state to retry
+    auto on_message = [&](char type, std::span<const uint8_t> body) {
+      if (type == 'S') {
+        if (auto p = protocol::parse_parameter_status(body)) {
+          set_param(self->server_->params, p->first, p->second);
+          if (const std::string* t = self->tracked_name(p->first))
+            set_param(self->client_params_, *t, p->second);
+        }
+        return;
+      }
+      if (type == 'C') {  // 'C' and 'E' collected only while prepared statements are tracked
+        self->note_command_complete(body);
+        return;
+      }
+      if (type == 'E') {
+        if (ps && ps->retry == Retry::Armed && !disarm) {
+          if (self->retriable_error(body)) {
+            ps->retry = Retry::Swallowing;
+          } else {
+            disarm = true;
           }
-          // 'Z' ReadyForQuery: one per Query/Sync/FunctionCall the client sent.
-          auto st = protocol::parse_ready_for_query(body);
-          self->tx_status_ = st ? *st : 'E';
-          if (self->outstanding_ > 0) --self->outstanding_;
-          if (now == Clock::time_point{}) now = Clock::now();
-          self->ready_at_ = now;
-          // SHOW STATS: a query (a whole pipelined batch) ends when nothing is outstanding; a
-          // transaction ends at ReadyForQuery 'I'.
-          if (self->outstanding_ == 0 && self->request_started_ != kNever) {
-            self->stats_->add(Stat::kQueries, 1);
-            self->stats_->add_time(Stat::kQueryTimeUs, micros(now - self->request_started_));
-            self->request_started_ = kNever;
-          }
-          if (self->tx_status_ == 'I') {
-            if (self->xact_started_ != kNever) {
-              self->stats_->add(Stat::kXacts, 1);
-              self->stats_->add_time(Stat::kXactTimeUs, micros(now - self->xact_started_));
-            }
-            self->xact_started_ = kNever;
-          }
-          sluice_ready_event ev{sizeof(sluice_ready_event), self->tx_status_, self->outstanding_,
-                                0};
-          decision = {sizeof(sluice_pool_decision), SLUICE_POOL_KEEP, nullptr};
-          const auto* mode = self->pool_->settings().pool_mode;
-          // A failing pool-mode plugin fails closed: the client is closed, not left linked.
-          if (mode->on_ready_for_query(mode->ctx, &ev, &decision) != SLUICE_OK &&
-              decision.action != SLUICE_POOL_CLOSE_CLIENT)
-            decision = {sizeof(sluice_pool_decision), SLUICE_POOL_CLOSE_CLIENT,
-                        "internal error in pool mode plugin"};
-          ready_at_end = true;
-        },
-        [&](char, uint32_t) { ready_at_end = false; });
+        }
+        return;
+      }
+      // 'Z' ReadyForQuery: one per Query/Sync/FunctionCall the client sent.
+      auto st = protocol::parse_ready_for_query(body);
+      if (ps && ps->retry == Retry::Swallowing && !retry_ready && !retry_give_up) {
+        if (st && *st == 'I') {
+          // The failed request ends here: it runs again, so it is still outstanding. (Only
+          // asynchronous messages can follow, the client's next request waits: they are dropped.)
+          self->note_segment_done();
+          retry_ready = true;
+          return;
+        }
+        retry_give_up = true;  // an ordinary ReadyForQuery then
+      }
+      self->tx_status_ = st ? *st : 'E';
+      if (self->outstanding_ > 0) --self->outstanding_;
+      if (ps) self->note_segment_done();
+      if (now == Clock::time_point{}) now = Clock::now();
+      self->ready_at_ = now;
+      // SHOW STATS: a query (a whole pipelined batch) ends when nothing is outstanding; a
+      // transaction ends at ReadyForQuery 'I'.
+      if (self->outstanding_ == 0 && self->request_started_ != kNever) {
+        self->stats_->add(Stat::kQueries, 1);
+        self->stats_->add_time(Stat::kQueryTimeUs, micros(now - self->request_started_));
+        self->request_started_ = kNever;
+      }
+      if (self->tx_status_ == 'I') {
+        if (self->xact_started_ != kNever) {
+          self->stats_->add(Stat::kXacts, 1);
+          self->stats_->add_time(Stat::kXactTimeUs, micros(now - self->xact_started_));
+        }
+        self->xact_started_ = kNever;
+      }
+      sluice_ready_event ev{sizeof(sluice_ready_event), self->tx_status_, self->outstanding_, 0};
+      decision = {sizeof(sluice_pool_decision), SLUICE_POOL_KEEP, nullptr};
+      const auto* mode = self->pool_->settings().pool_mode;
+      // A failing pool-mode plugin fails closed: the client is closed, not left linked.
+      if (mode->on_ready_for_query(mode->ctx, &ev, &decision) != SLUICE_OK &&
+          decision.action != SLUICE_POOL_CLOSE_CLIENT)
+        decision = {sizeof(sluice_pool_decision), SLUICE_POOL_CLOSE_CLIENT,
+                    "internal error in pool mode plugin"};
+      ready_at_end = true;
+    };
+    auto on_boundary = [&](char type, uint32_t) {
+      ready_at_end = false;
+      // Before the error only answers that change nothing may come: ParseComplete, BindComplete,
+      // CloseComplete, ParameterDescription, RowDescription, NoData, ParameterStatus, notices.
+      if (ps && ps->retry == Retry::Armed && type != 'E' &&
+          std::string_view("123tTnSN").find(type) == std::string_view::npos)
+        disarm = true;
+    };
+    bool ok;
+    std::string error;
+    if (ps) {
+      auto r = protocol::filter_replies(
+          std::span<uint8_t>(reinterpret_cast<uint8_t*>(buf.data()), n), *self->server_scanner_,
+          ps->replies, ps->held, on_message, on_boundary);
+      ok = r.ok;
+      n = r.kept;
+      if (!ok) error = r.error;
+    } else {
+      ok = self->server_scanner_->scan(span_of(buf.data(), n), on_message, on_boundary);
+      if (!ok) error = self->server_scanner_->error();
+    }
     if (!ok) {
-      spdlog::warn("{}server sent a malformed packet: {}", self->prefix(),
-                   self->server_scanner_->error());
+      spdlog::warn("{}server sent a malformed packet: {}", self->prefix(), error);
       self->server_broken_ = true;
       break;
     }
-    self->stats_->add(Stat::kBytesSent, static_cast<int64_t>(n));
-    size_t done = self->client_.write_some(asio::buffer(buf.data(), n), ec);
+    if (ps && ps->retry != Retry::Off) {
+      ps->retry_held.append(reinterpret_cast<const char*>(buf.data()), n);
+      const bool armed = ps->retry == Retry::Armed;
+      if (retry_ready) {
+        // Nothing of the request ran: prepare its statements again and send it again, once.
+        std::string again = self->retry_request_bytes();
+        spdlog::info("{}stale prepared statement: request prepared again and retried",
+                     self->prefix());
+        self->end_retry();
+        co_await asio::async_write(*self->server_sock_, asio::buffer(again),
+                                   asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) {
+          self->server_broken_ = true;
+          break;
+        }
+        continue;
+      }
+      const bool keep_holding = (armed && !disarm) || (!armed && !retry_ready && !retry_give_up);
+      if (keep_holding && ps->retry_held.size() <= kMaxRetryBytes) continue;
+      // No retry: the client gets everything held back, as it came.
+      std::string answers = std::move(ps->retry_held);
+      self->end_retry();
+      co_await asio::async_write(self->client_, asio::buffer(answers),
+                                 asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        self->close_client("client unexpected eof");
+        break;
+      }
+      n = 0;
+    }
+    size_t done = n == 0 ? 0 : self->client_.write_some(asio::buffer(buf.data(), n), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) ec = {};
     if (!ec && done < n) {
       co_await asio::async_write(self->client_, asio::buffer(buf.data() + done, n - done),
@@ -452,8 +573,9 @@ Awaitable<void> ClientSession::server_loop(std::shared_ptr<ClientSession> self) 
       break;
     }
     if (ready_at_end && decision.action == SLUICE_POOL_RELEASE && self->outstanding_ == 0 &&
-        !self->client_writing_ && self->client_scanner_.at_boundary() &&
-        self->server_scanner_->at_boundary()) {
+        !self->client_writing_ && self->client_at_boundary() &&
+        self->server_scanner_->at_boundary() &&
+        (!ps || (ps->replies.empty() && ps->held.size == 0))) {
       break;  // the pool mode released the server at a clean boundary
     }
   }
@@ -479,8 +601,9 @@ Awaitable<void> ClientSession::finish_server(bool reusable) {
     co_await wakeup_->async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
   finish_waiting_ = false;
-  bool idle = tx_status_ == 'I' && outstanding_ == 0 && client_scanner_.at_boundary() &&
-              server_scanner_->at_boundary() && !server_->close_needed;
+  bool idle = tx_status_ == 'I' && outstanding_ == 0 && client_at_boundary() &&
+              server_scanner_->at_boundary() &&
+              (!ps_ || (ps_->replies.empty() && ps_->held.size == 0)) && !server_->close_needed;
   if (reusable && idle) {
     const auto* mode = pool_->settings().pool_mode;
     // Session-like modes reset at every release; others only with server_reset_query_always.
@@ -492,6 +615,7 @@ Awaitable<void> ClientSession::finish_server(bool reusable) {
         QueryOutcome q = co_await run_server_query(*server_sock_, reset_query, server_->params,
                                                    pool_->settings().max_packet_size);
         if (q.error || q.tx_status != 'I') reusable = false;
+        server_->statements.clear();  // DISCARD ALL (the default) drops them; others may
       } catch (const std::exception&) {
         reusable = false;
       }
@@ -514,6 +638,7 @@ Awaitable<void> ClientSession::finish_server(bool reusable) {
   tx_status_ = 'I';
   request_started_ = xact_started_ = kNever;
   unlinking_ = false;
+  reset_prepared_link();
   server_scanner_.reset();  // back to nullopt: idle sessions hold no server-side state
 }
 

@@ -12,6 +12,9 @@
 
 #include "pool/pool.hpp"
 #include "pool/server_connection.hpp"
+#include "protocol/frontend_framer.hpp"
+#include "protocol/reply_filter.hpp"
+#include "protocol/statement_rewriter.hpp"
 #include "protocol/stream_scanner.hpp"
 #include "server/asio.hpp"
 #include "server/daemon_context.hpp"
@@ -99,6 +102,32 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   // closed unless idle, then the client gets FATAL `reason`.
   void kill(const std::string& reason);
   void send_wait_notice();
+  // Client bytes seen: counts requests and times them (both relay paths).
+  void note_client_message(char type, std::chrono::steady_clock::time_point now);
+  bool client_at_boundary() const {
+    return ps_ ? ps_->framer.at_boundary() : client_scanner_.at_boundary();
+  }
+  // Prepared statements (client_prepared.cpp). Frames a chunk into ps_->pieces; false on a bad
+  // length. Sets `terminate` at a Terminate message (pieces_ then end before it).
+  bool frame_client_chunk(std::span<const uint8_t> chunk, bool& terminate, size_t& bytes);
+  // What the linked server must receive for ps_->pieces: a span of the chunk itself when nothing
+  // needs rewriting, else `out`. False with `error` when the client must be closed.
+  bool rewrite_pieces(std::string& out, std::span<const uint8_t>& send,
+                      protocol::RewriteError& error);
+  // The server said a CommandComplete; DEALLOCATE ALL / DISCARD ALL empty both maps.
+  void note_command_complete(std::span<const uint8_t> body);
+  // The server's ReadyForQuery: replies of the finished segment that never came are forgotten.
+  void note_segment_done();
+  void reset_prepared_link();
+  // The invisible retry of a request that failed on a stale prepared statement (26000, or 0A000
+  // "cached plan must not change result type"): armed when a lone request outside a transaction
+  // uses named statements; while armed the server's first answers are held back, and the client's
+  // next bytes wait.
+  void arm_retry();
+  bool retriable_error(std::span<const uint8_t> error_body) const;
+  // The request again, with its statements prepared afresh on the server.
+  std::string retry_request_bytes();
+  void end_retry();
   std::string prefix() const;
 
   Shard& shard_;
@@ -130,6 +159,27 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   std::optional<Socket> server_sock_;
   protocol::StreamScanner client_scanner_;
   std::optional<protocol::StreamScanner> server_scanner_;  // while linked
+  // Protocol-level prepared statements (max_prepared_statements > 0 in a pool mode that gives
+  // servers back): the client's stream is framed and rewritten, the server's answers filtered.
+  // Allocated at the client's first bytes, so a client that never sends anything does not pay.
+  enum class Retry : uint8_t { Off, Armed, Swallowing };
+  static constexpr size_t kMaxRetryBytes = size_t{64} * 1024;  // request kept, answers held
+  struct Prepared {
+    explicit Prepared(uint32_t max_packet) : framer("PBDC", max_packet) {}
+    protocol::FrontendFramer framer;
+    std::vector<protocol::FramedPiece> pieces;  // of the chunk being relayed
+    protocol::ClientStatements statements;      // this client's named statements
+    protocol::ReplyQueue replies;               // answers to Parse/Close still to come
+    protocol::HeldHeader held;                  // server bytes held back from the last chunk
+    uint64_t sent_segments = 0;                 // Sync/Query/FunctionCall sent on this link
+    uint64_t done_segments = 0;                 // ReadyForQuery received on this link
+    size_t capacity = 200;                      // max_prepared_statements at link time
+    Retry retry = Retry::Off;
+    std::string retry_request;  // the armed request as the client sent it
+    std::string retry_held;     // the server's answers to it, held back
+  };
+  bool track_statements_ = false;  // decided when the relay starts
+  std::unique_ptr<Prepared> ps_;
   uint32_t outstanding_ = 0;  // client requests (Query/Sync/FunctionCall) awaiting ReadyForQuery
   char tx_status_ = 'I';
   bool server_loop_running_ = false;

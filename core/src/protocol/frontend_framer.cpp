@@ -1,0 +1,66 @@
+#include "protocol/frontend_framer.hpp"
+
+#include <algorithm>
+#include <limits>
+
+#include "protocol/byte_reader.hpp"
+#include "protocol/message_header.hpp"
+
+namespace sluice::protocol {
+
+FrontendFramer::FrontendFramer(std::string_view whole_types, uint32_t max_message_length)
+    : max_message_length_(
+          std::min<uint32_t>(max_message_length, std::numeric_limits<int32_t>::max())) {
+  for (char c : whole_types) whole_.set(static_cast<uint8_t>(c));
+}
+
+bool FrontendFramer::feed(std::span<const uint8_t> chunk, std::vector<FramedPiece>& pieces) {
+  pieces.clear();
+  if (!error_.empty()) return false;
+  std::span<const uint8_t> data = chunk;
+  if (!pending_.empty()) {
+    held_.swap(pending_);
+    pending_.clear();
+    held_.insert(held_.end(), chunk.begin(), chunk.end());
+    data = held_;
+  } else if (!held_.empty()) {
+    held_ = {};  // the last kept message went out: give its memory back
+  }
+  size_t pos = 0;
+  if (stream_remaining_ > 0) {
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(stream_remaining_, data.size()));
+    pieces.push_back({0, false, data.subspan(0, n)});
+    stream_remaining_ -= n;
+    pos = n;
+  }
+  while (data.size() - pos >= kHeaderSize) {
+    const char type = static_cast<char>(data[pos]);
+    const uint32_t length = load_be32(data.data() + pos + 1);
+    if (length < kMinMessageLength || length > max_message_length_) {
+      error_ = length < kMinMessageLength
+                   ? "invalid message length " + std::to_string(length)
+                   : "message length " + std::to_string(length) + " exceeds limit " +
+                         std::to_string(max_message_length_);
+      return false;
+    }
+    const size_t total = size_t{length} + 1;
+    const size_t avail = data.size() - pos;
+    if (whole_.test(static_cast<uint8_t>(type))) {
+      if (avail < total) break;  // kept until the rest arrives
+      pieces.push_back({type, true, data.subspan(pos, total)});
+      pos += total;
+      continue;
+    }
+    const size_t n = std::min(total, avail);
+    pieces.push_back({type, false, data.subspan(pos, n)});
+    pos += n;
+    stream_remaining_ = total - n;
+  }
+  if (pos < data.size()) {
+    pending_.assign(data.begin() + static_cast<std::ptrdiff_t>(pos), data.end());
+    if (pending_.capacity() > pending_.size() * 2 + 4096) pending_.shrink_to_fit();
+  }
+  return true;
+}
+
+}  // namespace sluice::protocol

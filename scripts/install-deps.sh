@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything sluice's build and tests need on Debian 12, idempotently.
 # Fast path: when every package is already installed (dpkg), apt is not touched at all.
+# Then the npm packages of the integration tests' driver clients (tests/integration/clients,
+# `npm ci` from its package-lock.json) when their node_modules is missing or older than the lock.
 # Runs as root, or through sudo otherwise. Services that the postgresql/pgbouncer packages start
 # on install (5432/6432) are stopped and disabled right away: tests run their own PostgreSQL.
 set -euo pipefail
@@ -16,6 +18,10 @@ PACKAGES=(
   valgrind shellcheck
   # promtool (Debian package prometheus): tests check /metrics and the alert rules with it
   prometheus
+  # prepared-statement tests with real drivers (tests/integration/prepared_statements_*.sh):
+  # JDBC run as a single-file program (`java File.java` needs the JDK's jdk.compiler) and
+  # node-postgres from npm (tests/integration/clients/package.json)
+  libpostgresql-jdbc-java default-jdk-headless nodejs
   # packages (scripts/package.sh, tests/packaging): rpmbuild, lintian, pkg-config
   rpm lintian pkgconf
 )
@@ -24,12 +30,29 @@ is_installed() {
   [[ $(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null) == installed ]]
 }
 
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+clients=$root/tests/integration/clients
+
+# npm ci for the test clients when node_modules is missing or older than package-lock.json.
+install_npm_clients() {
+  if [[ -d $clients/node_modules/pg && ! $clients/package-lock.json -nt $clients/node_modules/.package-lock.json ]]; then
+    echo "install-deps: npm packages of tests/integration/clients already installed"
+    return 0
+  fi
+  echo "install-deps: npm ci in tests/integration/clients"
+  (cd "$clients" && npm ci --no-audit --no-fund)
+}
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   is_installed "$p" || missing+=("$p")
 done
+# npm: Debian's package, unless a nodejs that ships its own npm (and conflicts with Debian's) is
+# already there.
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if ((${#missing[@]} == 0)); then
   echo "install-deps: all ${#PACKAGES[@]} packages already installed"
+  install_npm_clients
   exit 0
 fi
 
@@ -89,4 +112,5 @@ if command -v ss >/dev/null 2>&1 && ss -Hltn '( sport = :5432 or sport = :6432 )
   echo "install-deps: warning: something still listens on 5432 or 6432:" >&2
   ss -ltnp '( sport = :5432 or sport = :6432 )' >&2 || true
 fi
+install_npm_clients
 echo "install-deps: done"

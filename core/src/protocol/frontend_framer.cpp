@@ -18,13 +18,15 @@ bool FrontendFramer::feed(std::span<const uint8_t> chunk, std::vector<FramedPiec
   pieces.clear();
   if (!error_.empty()) return false;
   std::span<const uint8_t> data = chunk;
+  if (used_ > 0) {
+    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(used_));
+    used_ = 0;
+  }
   if (!pending_.empty()) {
-    held_.swap(pending_);
-    pending_.clear();
-    held_.insert(held_.end(), chunk.begin(), chunk.end());
-    data = held_;
-  } else if (!held_.empty()) {
-    held_ = {};  // the last kept message went out: give its memory back
+    pending_.insert(pending_.end(), chunk.begin(), chunk.end());
+    data = pending_;
+  } else if (pending_.capacity() > 0) {
+    pending_ = {};  // the last kept message went out: give its memory back
   }
   size_t pos = 0;
   if (stream_remaining_ > 0) {
@@ -56,9 +58,10 @@ bool FrontendFramer::feed(std::span<const uint8_t> chunk, std::vector<FramedPiec
     pos += n;
     stream_remaining_ = total - n;
   }
-  if (pos < data.size()) {
+  if (!pending_.empty() && data.data() == pending_.data()) {
+    used_ = pos;  // the rest stays where it is; the pieces stay valid until the next feed
+  } else if (pos < data.size()) {
     pending_.assign(data.begin() + static_cast<std::ptrdiff_t>(pos), data.end());
-    if (pending_.capacity() > pending_.size() * 2 + 4096) pending_.shrink_to_fit();
   }
   return true;
 }

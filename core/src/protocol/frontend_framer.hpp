@@ -30,14 +30,17 @@ class FrontendFramer {
   // error(), on a length field < 4 or > the maximum; the stream cannot be resynchronised then.
   bool feed(std::span<const uint8_t> chunk, std::vector<FramedPiece>& pieces);
   // No partial message kept or streaming.
-  bool at_boundary() const { return pending_.empty() && stream_remaining_ == 0; }
+  bool at_boundary() const { return pending_.size() == used_ && stream_remaining_ == 0; }
   const std::string& error() const { return error_; }
 
  private:
   std::bitset<256> whole_;
   uint32_t max_message_length_;
-  std::vector<uint8_t> pending_;   // the start of an incomplete message (or header)
-  std::vector<uint8_t> held_;      // pending_ + the last chunk, while its pieces are in use
+  // The start of an incomplete message (or header), then the chunks appended to it; the first
+  // `used_` bytes were handed out by the last feed() and are dropped at the next one. Appending
+  // without recopying keeps a large message's assembly linear.
+  std::vector<uint8_t> pending_;
+  size_t used_ = 0;
   uint64_t stream_remaining_ = 0;  // body bytes of a raw message still to come
   std::string error_;
 };

@@ -31,11 +31,12 @@ struct HeldHeader {
 // calling on_message/on_boundary exactly as StreamScanner::scan does, and edits the answers to
 // Parse and Close in place. A trailing incomplete header goes to `held` instead of the output, so
 // every header is edited whole. `replies` must hold one entry per Parse/Close sent and not yet
-// answered or skipped; an unexpected '1' or '3' is a protocol error.
+// answered or skipped; an unexpected '1' or '3' is a protocol error. A ParseComplete confirms its
+// statement in `cache`.
 template <class OnMessage, class OnBoundary>
 ReplyFilterResult filter_replies(std::span<uint8_t> chunk, StreamScanner& scanner,
-                                 ReplyQueue& replies, HeldHeader& held, OnMessage&& on_message,
-                                 OnBoundary&& on_boundary) {
+                                 ReplyQueue& replies, ServerStatementCache* cache, HeldHeader& held,
+                                 OnMessage&& on_message, OnBoundary&& on_boundary) {
   ReplyFilterResult res;
   size_t pos = 0, dst = 0, mark = 0;  // bytes [mark, drop start) move down to dst
   auto drop = [&](size_t begin, size_t end) {
@@ -63,7 +64,9 @@ ReplyFilterResult filter_replies(std::span<uint8_t> chunk, StreamScanner& scanne
       res.error = std::string("unexpected '") + ev.type + "' message from the server";
       return res;
     }
-    const PendingReply::Action action = replies.front().action;
+    const PendingReply& front = replies.front();
+    if (front.reply == '1' && front.text && cache) cache->confirm(front.text, front.server_name);
+    const PendingReply::Action action = front.action;
     replies.pop_front();
     const size_t start = pos - kHeaderSize;
     if (action == PendingReply::Action::Drop) {

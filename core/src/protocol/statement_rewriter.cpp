@@ -14,30 +14,51 @@ void append_raw(std::string& out, std::span<const uint8_t> bytes) {
   out.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
 }
 
-void queue(RewriteContext& ctx, char reply, PendingReply::Action action, StatementRef text = {},
-           std::string server_name = {}, std::string client_name = {}) {
-  ctx.replies.push_back(PendingReply{reply, action, ctx.segment, std::move(text),
-                                     std::move(server_name), std::move(client_name)});
+PendingReply& queue(RewriteContext& ctx, char reply, PendingReply::Action action) {
+  PendingReply r;
+  r.reply = reply;
+  r.action = action;
+  r.segment = ctx.segment;
+  ctx.replies.push_back(std::move(r));
+  return ctx.replies.back();
 }
 
-void send_close(RewriteContext& ctx, std::string_view name, PendingReply::Action action,
-                std::string& out) {
+PendingReply& send_close(RewriteContext& ctx, std::string_view name, PendingReply::Action action,
+                         std::string& out) {
   MessageBuilder(out).begin('C').byte('S').cstr(name).end();
-  queue(ctx, '3', action);
-}
-
-// Records `text` on the server under a fresh name, closing what the LRU evicts; returns the name.
-std::string add_to_server(RewriteContext& ctx, const StatementRef& text, std::string& out) {
-  std::vector<std::string> evicted;
-  std::string name = ctx.server.add(text, ctx.capacity, evicted);
-  for (const auto& old : evicted) send_close(ctx, old, PendingReply::Action::Drop, out);
-  return name;
+  return queue(ctx, '3', action);
 }
 
 void send_parse(RewriteContext& ctx, const std::string& name, const StatementRef& text,
                 std::string& out) {
   MessageBuilder(out).begin('P').cstr(name).bytes(std::string_view(text->bytes)).end();
   ++ctx.server_parses;
+}
+
+// Records `text` on the server under a fresh name, first closing what the LRU evicts (and
+// evicted statements whose Close an error skipped before).
+ServerStatementCache::Entry& add_to_server(RewriteContext& ctx, const StatementRef& text,
+                                           std::string& out) {
+  std::vector<std::string> evicted = std::move(ctx.server.to_close);
+  ctx.server.to_close.clear();
+  ServerStatementCache::Entry& e = ctx.server.add(text, ctx.capacity, ctx.segment, evicted);
+  for (const auto& old : evicted)
+    send_close(ctx, old, PendingReply::Action::Drop, out).server_name = old;
+  return e;
+}
+
+// An entry this message may count on: confirmed, or parsed earlier in this same Sync segment (if
+// an error skips that Parse, it skips this message too).
+bool usable(const ServerStatementCache::Entry& e, const RewriteContext& ctx) {
+  return e.confirmed || e.segment == ctx.segment;
+}
+
+// Parses `text` again under the entry's name in this segment: its Parse in an earlier segment is
+// still unanswered and may be skipped. The Close makes it harmless if it was not.
+void parse_again(RewriteContext& ctx, ServerStatementCache::Entry& e, std::string& out) {
+  send_close(ctx, e.name, PendingReply::Action::Drop, out);
+  send_parse(ctx, e.name, e.text, out);
+  e.segment = ctx.segment;
 }
 
 // The client's statement `name`. Nullptr when it never prepared it: then PostgreSQL itself
@@ -57,17 +78,69 @@ const StatementRef* client_statement(RewriteContext& ctx, std::string_view name,
   return nullptr;
 }
 
+// The statement's name on this server, preparing it there first (its ParseComplete dropped) when
+// it is not there yet.
 std::string ensure_on_server(RewriteContext& ctx, const StatementRef& text, std::string& out) {
-  if (const std::string* have = ctx.server.find(text)) return *have;
-  std::string name = add_to_server(ctx, text, out);
-  send_parse(ctx, name, text, out);
-  queue(ctx, '1', PendingReply::Action::Drop, text, name);
-  return name;
+  if (ServerStatementCache::Entry* e = ctx.server.find(text)) {
+    if (!usable(*e, ctx)) {
+      parse_again(ctx, *e, out);
+      PendingReply& r = queue(ctx, '1', PendingReply::Action::Drop);
+      r.text = text;
+      r.server_name = e->name;
+    }
+    return e->name;
+  }
+  ServerStatementCache::Entry& e = add_to_server(ctx, text, out);
+  send_parse(ctx, e.name, text, out);
+  PendingReply& r = queue(ctx, '1', PendingReply::Action::Drop);
+  r.text = text;
+  r.server_name = e.name;
+  return e.name;
 }
 
 bool malformed(RewriteError& error, char type) {
   error = {"08P01", std::string("invalid packet: malformed '") + type + "' message"};
   return false;
+}
+
+bool rewrite_parse(ByteReader& r, std::span<const uint8_t> whole, RewriteContext& ctx,
+                   std::string& out, RewriteError& error) {
+  ++ctx.client_parses;
+  auto name = r.cstr();
+  if (!name) return malformed(error, 'P');
+  if (name->empty()) {
+    append_raw(out, whole);
+    ++ctx.server_parses;
+    queue(ctx, '1', PendingReply::Action::Forward);
+    return true;
+  }
+  std::string client_name(*name);
+  if (ctx.client.count(client_name)) {
+    error = {"08P01", "prepared statement name is already in use"};
+    return false;
+  }
+  StatementRef text = StatementText::make(r.rest());
+  ctx.client.emplace(client_name, text);
+  PendingReply* reply = nullptr;
+  if (ServerStatementCache::Entry* e = ctx.server.find(text)) {
+    if (usable(*e, ctx)) {
+      // Already prepared on this server: nothing to parse, but the client expects ParseComplete
+      // exactly here.
+      reply = &send_close(ctx, kNoopStatementName, PendingReply::Action::AsParseComplete, out);
+    } else {
+      parse_again(ctx, *e, out);
+      reply = &queue(ctx, '1', PendingReply::Action::Forward);
+      reply->server_name = e->name;
+    }
+  } else {
+    ServerStatementCache::Entry& added = add_to_server(ctx, text, out);
+    send_parse(ctx, added.name, text, out);
+    reply = &queue(ctx, '1', PendingReply::Action::Forward);
+    reply->server_name = added.name;
+  }
+  reply->text = text;
+  reply->client_name = std::move(client_name);
+  return true;
 }
 
 }  // namespace
@@ -77,34 +150,8 @@ bool rewrite_frontend_message(std::span<const uint8_t> whole, RewriteContext& ct
   const char type = static_cast<char>(whole[0]);
   ByteReader r(whole.subspan(5));
   switch (type) {
-    case 'P': {  // Parse: name, query, int16 n, int32 oid[n]
-      ++ctx.client_parses;
-      auto name = r.cstr();
-      if (!name) return malformed(error, type);
-      if (name->empty()) {
-        append_raw(out, whole);
-        ++ctx.server_parses;
-        queue(ctx, '1', PendingReply::Action::Forward);
-        return true;
-      }
-      std::string client_name(*name);
-      if (ctx.client.count(client_name)) {
-        error = {"08P01", "prepared statement name is already in use"};
-        return false;
-      }
-      StatementRef text = StatementText::make(r.rest());
-      ctx.client.emplace(client_name, text);
-      if (ctx.server.find(text)) {
-        // Already prepared on this server: nothing to parse, but the client expects ParseComplete
-        // exactly here.
-        send_close(ctx, kNoopStatementName, PendingReply::Action::AsParseComplete, out);
-        return true;
-      }
-      std::string server_name = add_to_server(ctx, text, out);
-      send_parse(ctx, server_name, text, out);
-      queue(ctx, '1', PendingReply::Action::Forward, text, server_name, client_name);
-      return true;
-    }
+    case 'P':  // Parse: name, query, int16 n, int32 oid[n]
+      return rewrite_parse(r, whole, ctx, out, error);
     case 'B': {  // Bind: portal, statement, then parameters (passed on unchanged)
       ++ctx.binds;
       auto portal = r.cstr();
@@ -155,8 +202,14 @@ bool rewrite_frontend_message(std::span<const uint8_t> whole, RewriteContext& ct
       }
       // The server-side statement stays for other clients (and this one, if it prepares the same
       // text again); the client still gets its CloseComplete in order.
-      ctx.client.erase(std::string(*name));
-      send_close(ctx, kNoopStatementName, PendingReply::Action::Forward, out);
+      PendingReply& reply = send_close(ctx, kNoopStatementName, PendingReply::Action::Forward, out);
+      auto it = ctx.client.find(std::string(*name));
+      if (it != ctx.client.end()) {
+        reply.undo_close = true;
+        reply.client_name = it->first;
+        reply.text = it->second;
+        ctx.client.erase(it);
+      }
       return true;
     }
     default:
@@ -168,13 +221,21 @@ bool rewrite_frontend_message(std::span<const uint8_t> whole, RewriteContext& ct
 void finish_segment(uint64_t done, ClientStatements& client, ServerStatementCache& server,
                     ReplyQueue& replies) {
   while (!replies.empty() && replies.front().segment < done) {
+    // Never answered: an error made the server skip the message. Undo what sending it changed.
     PendingReply& p = replies.front();
+    auto drop_client_name = [&] {
+      auto it = client.find(p.client_name);
+      if (it != client.end() && it->second == p.text) client.erase(it);
+    };
     if (p.reply == '1' && p.text) {
-      server.remove(p.text, p.server_name);
-      if (!p.client_name.empty()) {
-        auto it = client.find(p.client_name);
-        if (it != client.end() && it->second == p.text) client.erase(it);
-      }
+      server.forget_unparsed(p.text, p.server_name, p.segment);
+      if (!p.client_name.empty()) drop_client_name();
+    } else if (p.action == PendingReply::Action::AsParseComplete && p.text) {
+      drop_client_name();
+    } else if (p.undo_close && p.text) {
+      client.emplace(p.client_name, p.text);
+    } else if (p.action == PendingReply::Action::Drop && !p.server_name.empty()) {
+      server.to_close.push_back(p.server_name);  // an evicted statement is still there
     }
     replies.pop_front();
   }
@@ -184,6 +245,19 @@ bool discards_all_statements(std::span<const uint8_t> body) {
   std::string_view tag(reinterpret_cast<const char*>(body.data()), body.size());
   if (!tag.empty() && tag.back() == '\0') tag.remove_suffix(1);
   return tag == "DEALLOCATE ALL" || tag == "DISCARD ALL";
+}
+
+void discard_all_statements(ClientStatements& client, ServerStatementCache& server,
+                            const ReplyQueue& replies) {
+  server.drop_confirmed();
+  server.to_close.clear();
+  ClientStatements keep;
+  replies.for_each([&](const PendingReply& p) {
+    if (p.client_name.empty() || p.undo_close) return;
+    auto it = client.find(p.client_name);
+    if (it != client.end()) keep.insert(*it);
+  });
+  client.swap(keep);
 }
 
 }  // namespace sluice::protocol

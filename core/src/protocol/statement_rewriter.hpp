@@ -38,8 +38,9 @@ struct PendingReply {
   // A Parse of a named statement: if it is never answered, the statement is not on the server
   // (and, for the client's own Parse, not in the client's map either).
   StatementRef text;
-  std::string server_name;
-  std::string client_name;  // the client's own named Parse
+  std::string server_name;  // a Parse: the name parsed; a Close of an evicted statement: its name
+  std::string client_name;  // the client's own named Parse or Close
+  bool undo_close = false;  // the client's Close: if skipped, the name maps to `text` again
 };
 
 // The replies still to come, oldest first. A vector and a read index: nothing is allocated until
@@ -49,10 +50,21 @@ class ReplyQueue {
   bool empty() const { return head_ == items_.size(); }
   size_t size() const { return items_.size() - head_; }
   PendingReply& front() { return items_[head_]; }
+  PendingReply& back() { return items_.back(); }
   void push_back(PendingReply r) { items_.push_back(std::move(r)); }
   void pop_front() {
     items_[head_] = PendingReply{};
-    if (++head_ == items_.size()) clear();
+    if (++head_ == items_.size()) {
+      clear();
+    } else if (head_ >= 64 && head_ * 2 >= items_.size()) {
+      // A client that keeps pipelining ahead of the server: drop the answered half.
+      items_.erase(items_.begin(), items_.begin() + static_cast<std::ptrdiff_t>(head_));
+      head_ = 0;
+    }
+  }
+  template <class F>
+  void for_each(F&& f) const {
+    for (size_t i = head_; i < items_.size(); ++i) f(items_[i]);
   }
   void clear() {
     items_.clear();
@@ -104,5 +116,10 @@ void finish_segment(uint64_t done, ClientStatements& client, ServerStatementCach
 
 // A CommandComplete tag that discards every prepared statement of the session.
 bool discards_all_statements(std::span<const uint8_t> command_complete_body);
+
+// DISCARD ALL / DEALLOCATE ALL ran on the server: what was prepared before it is gone from the
+// server and from the client's map; statements whose Parse is still unanswered came after it.
+void discard_all_statements(ClientStatements& client, ServerStatementCache& server,
+                            const ReplyQueue& replies);
 
 }  // namespace sluice::protocol

@@ -52,7 +52,8 @@ struct RuntimeConfig {
   double server_check_delay = 30;
   std::string server_reset_query;
   bool server_reset_query_always = false;
-  TcpOptions tcp;  // tcp_keepalive & co, for client and server sockets
+  int64_t max_prepared_statements = 200;  // 0: not tracked
+  TcpOptions tcp;                         // tcp_keepalive & co, for client and server sockets
 
   const SessionTimeouts& timeouts_for(std::string_view user) const {
     if (user_timeouts.empty()) return timeouts;
@@ -83,7 +84,9 @@ class DaemonContext {
  public:
   DaemonContext(std::shared_ptr<const RuntimeConfig> runtime, PoolManager& pools,
                 CancelRegistry& cancels)
-      : runtime_(std::move(runtime)), pools_(pools), cancels_(cancels) {}
+      : runtime_(std::move(runtime)), pools_(pools), cancels_(cancels) {
+    max_prepared_statements.store(runtime_->max_prepared_statements);
+  }
 
   std::shared_ptr<const RuntimeConfig> runtime() const {
     std::lock_guard lock(mu_);
@@ -91,11 +94,14 @@ class DaemonContext {
   }
   void set_runtime(std::shared_ptr<const RuntimeConfig> r) {
     std::lock_guard lock(mu_);
+    max_prepared_statements.store(r->max_prepared_statements, std::memory_order_relaxed);
     runtime_ = std::move(r);
   }
   PoolManager& pools() { return pools_; }
   CancelRegistry& cancels() { return cancels_; }
 
+  // The current snapshot's max_prepared_statements, read at every link without the lock.
+  std::atomic<int64_t> max_prepared_statements{200};
   std::atomic<int> client_count{0};  // logged-in and logging-in clients (max_client_conn)
   std::atomic<uint64_t> next_id{1};  // connection ids for logs
   std::atomic<bool> shutting_down{false};

@@ -125,6 +125,7 @@ std::shared_ptr<const RuntimeConfig> make_runtime(std::shared_ptr<const config::
                            : check.empty()    ? std::string()
                                               : check + ";";
   rt->server_check_delay = config->seconds("server_check_delay");
+  rt->max_prepared_statements = config->integer("max_prepared_statements");
   rt->server_reset_query = config->str("server_reset_query");
   rt->server_reset_query_always = config->boolean("server_reset_query_always");
   rt->tcp = tcp_options_from(*config);

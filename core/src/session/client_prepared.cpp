@@ -37,8 +37,11 @@ bool ClientSession::frame_client_chunk(std::span<const uint8_t> chunk, bool& ter
 
 bool ClientSession::rewrite_pieces(std::string& out, std::span<const uint8_t>& send,
                                    protocol::RewriteError& error) {
-  // Nothing outstanding before this chunk: a request that may be retried.
-  const bool lone_request = ps_->sent_segments == ps_->done_segments && outstanding_ == 1;
+  // Nothing outstanding before this chunk, and nothing of this Sync segment sent before it (its
+  // answers may have reached the client already): a request that may be retried.
+  const bool lone_request =
+      ps_->sent_segments == ps_->done_segments && outstanding_ == 1 && !ps_->segment_open;
+  for (const auto& p : ps_->pieces) ps_->segment_open = !ends_segment(p.type);
   bool plain = true;
   for (const auto& p : ps_->pieces) plain = plain && !p.whole;
   if (plain) {
@@ -77,11 +80,10 @@ bool ClientSession::rewrite_pieces(std::string& out, std::span<const uint8_t>& s
 }
 
 void ClientSession::note_command_complete(std::span<const uint8_t> body) {
-  if (!protocol::discards_all_statements(body)) return;
   // The server dropped every prepared statement, the shared ones included; the client asked to
   // forget its own.
-  ps_->statements.clear();
-  if (server_) server_->statements.clear();
+  if (protocol::discards_all_statements(body) && server_)
+    protocol::discard_all_statements(ps_->statements, server_->statements, ps_->replies);
 }
 
 void ClientSession::note_segment_done() {
@@ -97,6 +99,7 @@ void ClientSession::reset_prepared_link() {
   ps_->replies.clear();
   ps_->held.size = 0;
   ps_->sent_segments = ps_->done_segments = 0;
+  ps_->segment_open = false;
 }
 
 // Armed only for exactly one Sync segment that names a statement, as one chunk, and not too big to
@@ -139,9 +142,9 @@ std::string ClientSession::retry_request_bytes() {
   ctx.segment = ps_->sent_segments;
   // Every statement the request uses is closed on this server and prepared again.
   auto forget = [&](const protocol::StatementRef& text) {
-    if (const std::string* name = server_->statements.find(text)) {
-      const std::string old = *name;
-      server_->statements.remove(text, old);
+    if (const auto* entry = server_->statements.find(text)) {
+      const std::string old = entry->name;
+      server_->statements.remove(text);
       protocol::MessageBuilder(out).begin('C').byte('S').cstr(old).end();
       ps_->replies.push_back({'3', protocol::PendingReply::Action::Drop, ctx.segment});
     }

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 
@@ -32,6 +33,13 @@ std::string quote_literal(std::string_view v) {
   }
   out += '\'';
   return out;
+}
+
+bool resets_statements(std::string_view sql) {
+  std::string upper(sql);
+  for (char& c : upper) c = static_cast<char>(::toupper(static_cast<unsigned char>(c)));
+  return upper.find("DISCARD ALL") != std::string::npos ||
+         upper.find("DEALLOCATE ALL") != std::string::npos;
 }
 
 int64_t micros(Clock::duration d) {
@@ -223,7 +231,7 @@ Awaitable<bool> ClientSession::link_server() {
     server_ = std::move(r.server);
     if (ps_)
       ps_->capacity = static_cast<size_t>(
-          std::max<int64_t>(1, ctx_.runtime()->config->integer("max_prepared_statements")));
+          std::max<int64_t>(1, ctx_.max_prepared_statements.load(std::memory_order_relaxed)));
     int family = server_->address.family;
     int proto = family == AF_UNIX ? 0 : IPPROTO_TCP;
     server_sock_.emplace(shard_.io());
@@ -268,7 +276,7 @@ Awaitable<void> ClientSession::client_loop() {
   client_scanner_ = protocol::StreamScanner("X", max_packet);
   // Prepared statements are tracked where a client's next transaction may run on another server.
   const auto* mode = pool_->settings().pool_mode;
-  if (ctx_.runtime()->config->integer("max_prepared_statements") > 0 &&
+  if (ctx_.max_prepared_statements.load(std::memory_order_relaxed) > 0 &&
       !(mode->flags & SLUICE_POOL_FLAG_RESET_ON_RELEASE))
     track_statements_ = true;
   relaying_ = true;
@@ -512,7 +520,7 @@ Awaitable<void> ClientSession::server_loop(std::shared_ptr<ClientSession> self) 
     if (ps) {
       auto r = protocol::filter_replies(
           std::span<uint8_t>(reinterpret_cast<uint8_t*>(buf.data()), n), *self->server_scanner_,
-          ps->replies, ps->held, on_message, on_boundary);
+          ps->replies, &self->server_->statements, ps->held, on_message, on_boundary);
       ok = r.ok;
       n = r.kept;
       if (!ok) error = r.error;
@@ -533,9 +541,11 @@ Awaitable<void> ClientSession::server_loop(std::shared_ptr<ClientSession> self) 
         std::string again = self->retry_request_bytes();
         spdlog::info("{}stale prepared statement: request prepared again and retried",
                      self->prefix());
-        self->end_retry();
+        // The retry ends only once the request is written: until then the client loop must not
+        // write its next one to the same socket.
         co_await asio::async_write(*self->server_sock_, asio::buffer(again),
                                    asio::redirect_error(asio::use_awaitable, ec));
+        self->end_retry();
         if (ec) {
           self->server_broken_ = true;
           break;
@@ -615,7 +625,8 @@ Awaitable<void> ClientSession::finish_server(bool reusable) {
         QueryOutcome q = co_await run_server_query(*server_sock_, reset_query, server_->params,
                                                    pool_->settings().max_packet_size);
         if (q.error || q.tx_status != 'I') reusable = false;
-        server_->statements.clear();  // DISCARD ALL (the default) drops them; others may
+        // DISCARD ALL (the default) or DEALLOCATE ALL drops the prepared statements.
+        if (resets_statements(reset_query)) server_->statements.clear();
       } catch (const std::exception&) {
         reusable = false;
       }

@@ -173,7 +173,8 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
     protocol::HeldHeader held;                  // server bytes held back from the last chunk
     uint64_t sent_segments = 0;                 // Sync/Query/FunctionCall sent on this link
     uint64_t done_segments = 0;                 // ReadyForQuery received on this link
-    size_t capacity = 200;                      // max_prepared_statements at link time
+    bool segment_open = false;  // bytes of a Sync segment were sent, its Sync not yet
+    size_t capacity = 200;      // max_prepared_statements at link time
     Retry retry = Retry::Off;
     std::string retry_request;  // the armed request as the client sent it
     std::string retry_held;     // the server's answers to it, held back

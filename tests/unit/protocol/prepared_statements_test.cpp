@@ -138,24 +138,46 @@ TEST(ServerStatementCache, LruEvictsOldestAndSharesEqualText) {
   };
   auto a = body("SELECT 1"), b = body("SELECT 2"), c2 = body("SELECT 3");
   std::vector<std::string> evicted;
-  std::string na = c.add(a, 2, evicted);
-  std::string nb = c.add(b, 2, evicted);
+  std::string na = c.add(a, 2, 0, evicted).name;
+  std::string nb = c.add(b, 2, 0, evicted).name;
   EXPECT_NE(na, nb);
   EXPECT_TRUE(evicted.empty());
   // Another client's equal text finds the same server statement.
   ASSERT_NE(c.find(body("SELECT 1")), nullptr);
-  EXPECT_EQ(*c.find(body("SELECT 1")), na);
+  EXPECT_EQ(c.find(body("SELECT 1"))->name, na);
   EXPECT_EQ(a->query(), "SELECT 1");
   // a was used last: b is the oldest and goes.
-  c.add(c2, 2, evicted);
+  c.add(c2, 2, 0, evicted);
   ASSERT_EQ(evicted.size(), 1u);
   EXPECT_EQ(evicted[0], nb);
   EXPECT_EQ(c.find(b), nullptr);
   EXPECT_EQ(c.size(), 2u);
-  c.remove(a, "wrong-name");
-  EXPECT_NE(c.find(a), nullptr);
-  c.remove(a, na);
+  c.remove(a);
   EXPECT_EQ(c.find(a), nullptr);
+}
+
+TEST(ServerStatementCache, UnansweredParsesAreForgottenConfirmedOnesStay) {
+  ServerStatementCache c;
+  std::string q1 = std::string("SELECT 1\0\0\0", 11), q2 = std::string("SELECT 2\0\0\0", 11);
+  auto a = StatementText::make(span_of(q1)), b = StatementText::make(span_of(q2));
+  std::vector<std::string> evicted;
+  const std::string na = c.add(a, 10, 3, evicted).name;
+  const std::string nb = c.add(b, 10, 3, evicted).name;
+  EXPECT_FALSE(c.find(a)->confirmed);
+  c.confirm(a, na);
+  EXPECT_TRUE(c.find(a)->confirmed);
+  c.forget_unparsed(a, na, 3);  // confirmed: stays
+  EXPECT_NE(c.find(a), nullptr);
+  c.find(b)->segment = 4;  // parsed again in a later segment
+  c.forget_unparsed(b, nb, 3);
+  EXPECT_NE(c.find(b), nullptr);
+  c.forget_unparsed(b, nb, 4);
+  EXPECT_EQ(c.find(b), nullptr);
+  // DISCARD ALL: confirmed ones go, a Parse still unanswered came after it and stays.
+  c.add(b, 10, 5, evicted);
+  c.drop_confirmed();
+  EXPECT_EQ(c.find(a), nullptr);
+  EXPECT_NE(c.find(b), nullptr);
 }
 
 struct Rewriter : ::testing::Test {
@@ -292,6 +314,70 @@ TEST_F(Rewriter, UnknownNamesGoToTheServerForItsOwnError) {
   EXPECT_TRUE(ctx.unknown_names);
 }
 
+TEST_F(Rewriter, SkippedParseCloseAndNoopAreUndone) {
+  // Segment 0: Parse s1 (sent), then the client re-parses a known text as s2 (no-op Close) and
+  // closes s0; an error before them makes the server skip all three.
+  run(parse("s0", "SELECT 0") + simple('S'));
+  server.find(client.at("s0"))->confirmed = true;
+  replies.clear();
+  const uint64_t seg = ctx.segment;
+  run(parse("s1", "SELECT 1") + parse("s2", "SELECT 0") + close('S', "s0"));
+  ASSERT_EQ(replies.size(), 3u);
+  EXPECT_TRUE(client.count("s1") && client.count("s2") && !client.count("s0"));
+  finish_segment(seg + 1, client, server, replies);
+  EXPECT_TRUE(replies.empty());
+  EXPECT_FALSE(client.count("s1"));  // its Parse did not happen
+  EXPECT_FALSE(client.count("s2"));  // nor did its ParseComplete
+  EXPECT_TRUE(client.count("s0"));   // the Close did not happen either
+  EXPECT_EQ(server.size(), 1u);      // only the confirmed SELECT 0
+}
+
+TEST_F(Rewriter, UnconfirmedParseOfAnEarlierSegmentIsParsedAgain) {
+  // Pipelined: segment 0 prepares s1 (unanswered yet), segment 1 binds it.
+  std::string out = run(parse("s1", "SELECT 1") + simple('S') + bind("", "s1"));
+  auto s = summary(out);
+  ASSERT_EQ(s.size(), 5u);
+  const std::string name = s[0].substr(2);
+  EXPECT_EQ(s[1], "S:");
+  EXPECT_EQ(s[2], "C:" + name);  // closed (harmless if the first Parse was skipped) ...
+  EXPECT_EQ(s[3], "P:" + name);  // ... and parsed again in this segment
+  EXPECT_EQ(s[4], "B:" + name);
+  // Once confirmed, a later segment binds directly.
+  server.confirm(client.at("s1"), name);
+  ++ctx.segment;
+  EXPECT_EQ(summary(run(bind("", "s1"))), std::vector<std::string>{"B:" + name});
+}
+
+TEST_F(Rewriter, SkippedEvictionCloseIsSentLater) {
+  ctx.capacity = 1;
+  run(parse("a", "SELECT 1") + simple('S'));
+  replies.clear();  // its ParseComplete came
+  const std::string old = server.find(client.at("a"))->name;
+  server.confirm(client.at("a"), old);
+  run(parse("b", "SELECT 2"));                               // evicts a: Close(old) queued as Drop
+  finish_segment(ctx.segment + 1, client, server, replies);  // all skipped
+  ASSERT_EQ(server.to_close.size(), 1u);
+  EXPECT_EQ(server.to_close[0], old);
+  replies.clear();
+  ++ctx.segment;
+  auto s = summary(run(parse("c", "SELECT 3")));
+  ASSERT_GE(s.size(), 2u);
+  EXPECT_EQ(s[0], "C:" + old);  // the leftover is closed first
+  EXPECT_TRUE(server.to_close.empty());
+}
+
+TEST_F(Rewriter, DiscardAllKeepsStatementsParsedAfterIt) {
+  run(parse("old", "SELECT 1") + simple('S'));
+  server.confirm(client.at("old"), server.find(client.at("old"))->name);
+  replies.clear();
+  ++ctx.segment;
+  run(parse("new", "SELECT 2"));  // pipelined after a DISCARD ALL, unanswered
+  discard_all_statements(client, server, replies);
+  EXPECT_FALSE(client.count("old"));
+  EXPECT_TRUE(client.count("new"));
+  EXPECT_EQ(server.size(), 1u);
+}
+
 TEST_F(Rewriter, EvictionClosesTheOldestOnTheServer) {
   ctx.capacity = 2;
   run(parse("a", "SELECT 1") + parse("b", "SELECT 2"));
@@ -354,7 +440,8 @@ TEST(ReplyFilter, DropsRetypesAndHoldsBackSplitHeaders) {
       chunk += part;
       auto r = filter_replies(
           std::span<uint8_t>(reinterpret_cast<uint8_t*>(chunk.data()), chunk.size()), scanner, qq,
-          held, [&](char t, std::span<const uint8_t>) { zs += t == 'Z'; }, [](char, uint32_t) {});
+          nullptr, held, [&](char t, std::span<const uint8_t>) { zs += t == 'Z'; },
+          [](char, uint32_t) {});
       ASSERT_TRUE(r.ok) << r.error;
       got += chunk.substr(0, r.kept);
     };
@@ -373,14 +460,14 @@ TEST(ReplyFilter, UnexpectedAnswerIsAnError) {
   StreamScanner scanner("ZSC", 1 << 20);
   HeldHeader held;
   auto r = filter_replies(
-      std::span<uint8_t>(reinterpret_cast<uint8_t*>(s.data()), s.size()), scanner, q, held,
+      std::span<uint8_t>(reinterpret_cast<uint8_t*>(s.data()), s.size()), scanner, q, nullptr, held,
       [](char, std::span<const uint8_t>) {}, [](char, uint32_t) {});
   EXPECT_FALSE(r.ok);
   q.push_back({'3', PendingReply::Action::Forward});
   StreamScanner scanner2("ZSC", 1 << 20);
   r = filter_replies(
-      std::span<uint8_t>(reinterpret_cast<uint8_t*>(s.data()), s.size()), scanner2, q, held,
-      [](char, std::span<const uint8_t>) {}, [](char, uint32_t) {});
+      std::span<uint8_t>(reinterpret_cast<uint8_t*>(s.data()), s.size()), scanner2, q, nullptr,
+      held, [](char, std::span<const uint8_t>) {}, [](char, uint32_t) {});
   EXPECT_FALSE(r.ok);  // a ParseComplete where a CloseComplete is due
 }
 

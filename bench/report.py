@@ -130,7 +130,10 @@ def main():
     if meta.get("sluice_build_type") in (None, "", "Debug"):
         out.append(f"**Warning: the sluice binary is a {meta.get('sluice_build_type') or 'unknown'} build "
                    "(not optimized): its tps and CPU numbers understate an optimized build.**\n")
-    others = [num(r.get("other_cpu_cores")) for r in thr if num(r.get("other_cpu_cores")) is not None]
+    # failed runs left out: one that aborted within a fraction of a second divides a few clock
+    # ticks by almost no wall time
+    others = [num(r.get("other_cpu_cores")) for r in thr
+              if num(r.get("other_cpu_cores")) is not None and not failed_run(r)]
     if others and max(others) > 0.25:
         out.append(f"**Note: other processes on the machine used up to {max(others):.2f} cores during the runs "
                    "(column 'other load'); tps of those runs is disturbed; CPU per transaction much less so.**\n")

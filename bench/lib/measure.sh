@@ -10,13 +10,16 @@ all_pooler_ticks() {  # CPU ticks of every pooler process (for the "other load" 
   echo "$tot"
 }
 
-# pgbench_first_error OUT RC DURATION: the first error line of a pgbench output, without
-# pgbench's "pgbench: error: " prefix, whitespace collapsed, at most 300 characters; the generic
-# "Run was aborted" summary only if nothing more specific was printed; a note when timeout(1)
-# killed pgbench. Empty when there is none.
+# pgbench_first_error OUT RC DURATION: the error line of a pgbench output that says most, without
+# pgbench's "pgbench: error: " prefix, whitespace collapsed, at most 300 characters: the first
+# line of a client that aborted (what made pgbench exit non-zero), else the first error line (e.g.
+# a failed PQprepare, after which pgbench goes on), the generic "Run was aborted" summary only if
+# nothing more specific was printed, and a note when timeout(1) killed pgbench. Empty when none.
 pgbench_first_error() {
   local out=$1 rc=$2 dur=$3 line
-  line=$(grep -iE 'error|abort|fatal|could not' "$out" | grep -viE 'run was aborted' | head -1)
+  line=$(grep -E 'client [0-9]+ .*aborted' "$out" | head -1)
+  line=${line##*pgbench: }  # two clients' lines can interleave: "pgbench:pgbench: error: client ..."
+  [[ -n $line ]] || line=$(grep -iE 'error|abort|fatal|could not' "$out" | grep -viE 'run was aborted' | head -1)
   [[ -n $line ]] || line=$(grep -iE 'error|abort|fatal|could not' "$out" | head -1)
   [[ -z $line && ($rc == 124 || $rc == 137) ]] && line="pgbench did not finish: killed after $((dur + 90)) s"
   line=${line#pgbench: }; line=${line#error: }; line=${line#fatal: }

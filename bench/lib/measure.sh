@@ -10,6 +10,22 @@ all_pooler_ticks() {  # CPU ticks of every pooler process (for the "other load" 
   echo "$tot"
 }
 
+# pgbench_first_error OUT RC DURATION: the error line of a pgbench output that says most, without
+# pgbench's "pgbench: error: " prefix, whitespace collapsed, at most 300 characters: the first
+# line of a client that aborted (what made pgbench exit non-zero), else the first error line (e.g.
+# a failed PQprepare, after which pgbench goes on), the generic "Run was aborted" summary only if
+# nothing more specific was printed, and a note when timeout(1) killed pgbench. Empty when none.
+pgbench_first_error() {
+  local out=$1 rc=$2 dur=$3 line
+  line=$(grep -E 'client [0-9]+ .*aborted' "$out" | head -1)
+  line=${line##*pgbench: }  # two clients' lines can interleave: "pgbench:pgbench: error: client ..."
+  [[ -n $line ]] || line=$(grep -iE 'error|abort|fatal|could not' "$out" | grep -viE 'run was aborted' | head -1)
+  [[ -n $line ]] || line=$(grep -iE 'error|abort|fatal|could not' "$out" | head -1)
+  [[ -z $line && ($rc == 124 || $rc == 137) ]] && line="pgbench did not finish: killed after $((dur + 90)) s"
+  line=${line#pgbench: }; line=${line#error: }; line=${line#fatal: }
+  printf '%s' "$line" | tr -s ' \t\r' ' ' | cut -c1-300
+}
+
 # run_one TEST TARGET DURATION pgbench-args...
 run_one() {
   local test=$1 target=$2 dur=$3; shift 3
@@ -41,7 +57,11 @@ print(round(max(busy-ours,0)/d,2), round(busy/d,2))")"
   lat=$(awk '/^latency average = / {print $4; exit}' "$out")
   tx=$(awk -F': ' '/^number of transactions actually processed/ {split($2,a,"/"); print a[1]; exit}' "$out")
   failed=$(awk -F': ' '/^number of failed transactions/ {split($2,a," "); print a[1]; exit}' "$out")
+  # every line pgbench printed about an error (a client aborted, a failed PQprepare, the final
+  # "Run was aborted"), and the first of them, preferring a specific one over that final summary
   errs=$(grep -ciE 'error|abort|fatal|could not' "$out")
+  local first_err
+  first_err=$(pgbench_first_error "$out" "$rc" "$dur")
   if [[ -n $pid ]]; then
     kill -0 "$pid" 2>/dev/null || alive=0
     cpu_us=$(( (c1 - c0) * 1000000 / CLK_TCK ))
@@ -49,15 +69,19 @@ print(round(max(busy-ours,0)/d,2), round(busy/d,2))")"
     [[ -n $tx && $tx -gt 0 ]] && ms_per_1k=$(calc "round($cpu_us/$tx, 2)")
   fi
   emit kind=throughput test="$test" target="$target" round="${ROUND:-1}" rc="$rc" tps="${tps:-}" latency_ms="${lat:-}" \
-       transactions="${tx:-}" failed="${failed:-}" error_lines="$errs" pooler_cpu_us="$cpu_us" \
+       transactions="${tx:-}" failed="${failed:-}" error_lines="$errs" error="$first_err" pooler_cpu_us="$cpu_us" \
        cpu_ms_per_1k_tx="$ms_per_1k" peak_rss_kb="$hwm" rss_end_kb="$rss" hwm_reset="$hwm_reset" \
        pooler_alive="$alive" args="$*" seconds="$dur" pgbench_cpu_s="$(calc "round(${ucpu:-0}+${scpu:-0},2)")" \
        postgres_cpu_s="$(calc "round(($pg1-$pg0)/$CLK_TCK,2)")" machine_busy_cores="$machine" other_cpu_cores="$other"
-  log "$(printf '%-16s %-9s rc=%s tps=%-9s lat=%sms tx=%s cpu=%sms/1k-tx peak-rss=%skB other-load=%s cores' \
-    "$test" "$target" "$rc" "${tps:-?}" "${lat:-?}" "${tx:-?}" "${ms_per_1k:--}" "${hwm:--}" "$other")"
-  if [[ $rc != 0 || -z $tps ]]; then
-    log "  pgbench on $target exited $rc; last lines:"; tail -5 "$out" | sed 's/^/    /' >&2
-    FAILURES+=("$test on $target: pgbench rc=$rc ($(grep -iE 'error|abort|fatal|could not' "$out" | head -1))")
+  log "$(printf '%-16s %-9s rc=%s tps=%-9s lat=%sms tx=%s failed=%s error-lines=%s cpu=%sms/1k-tx peak-rss=%skB other-load=%s cores' \
+    "$test" "$target" "$rc" "${tps:-?}" "${lat:-?}" "${tx:-?}" "${failed:-?}" "$errs" "${ms_per_1k:--}" "${hwm:--}" "$other")"
+  # a run whose pgbench exited non-zero, printed no tps or printed any error is a failed run: the
+  # report shows its first error instead of its figures. pgbench still prints tps for the clients
+  # that had not aborted, and goes on (exit 0) after a failed PQprepare; neither is a figure.
+  if [[ $rc != 0 || -z $tps || $errs -gt 0 ]]; then
+    log "  pgbench on $target exited $rc with $errs error lines; first error: ${first_err:-none}; last lines:"
+    tail -5 "$out" | sed 's/^/    /' >&2
+    FAILURES+=("$test on $target: pgbench rc=$rc, $errs error lines (${first_err:-no error line})")
   fi
   if [[ $alive == 0 ]]; then
     log "  $target (pid $pid) DIED during $test"; FAILURES+=("$target died during $test")

@@ -3,9 +3,18 @@
 # bench/lib/poolers.sh - find (or build) sluice, write equivalent configs, start the poolers.
 # Sourced by bench/run.sh.
 
-# Plugins the benchmark's sluice config needs: its pool_mode's and auth_type's (set in run.sh),
-# plus the rest of the default plugin set, which sluice loads when `plugins` is unset.
-SLUICE_NEEDED_PLUGINS=(pool_session pool_transaction pool_statement auth_trust auth_md5)
+# Plugins the benchmark's sluice config needs: sluice loads its whole default plugin set when
+# `plugins` is unset (as here) and refuses to start if one is missing, so that is the set:
+# read from default_plugin_names() in core/src/plugin/loader.cpp (the list that grows with new
+# plugins), or this copy of it when the source is not there.
+SLUICE_NEEDED_PLUGINS=(pool_session pool_transaction pool_statement auth_any auth_trust auth_plain auth_md5
+                       auth_scram admin_show admin_advice metrics_prometheus)
+if [[ -f ${ROOT:-}/core/src/plugin/loader.cpp ]]; then
+  mapfile -t _defaults < <(sed -n '/default_plugin_names() {/,/^}/p' "$ROOT/core/src/plugin/loader.cpp" \
+    | grep -o '"[a-z_0-9]*"' | tr -d '"')
+  [[ ${#_defaults[@]} -gt 0 ]] && SLUICE_NEEDED_PLUGINS=("${_defaults[@]}")
+  unset _defaults
+fi
 
 plugins_present() {  # plugins_present DIR: all needed plugin .so files are there
   local p
@@ -37,7 +46,7 @@ sluice_locate() {
   local bdir; bdir=$(cd "$(dirname "$SLUICE_BIN")/.." && pwd)
   SLUICE_PLUGIN_DIR=${SLUICE_PLUGIN_DIR:-$bdir/plugins}
   plugins_present "$SLUICE_PLUGIN_DIR" \
-    || die "$SLUICE_PLUGIN_DIR lacks one of ${SLUICE_NEEDED_PLUGINS[*]} (.so); is that build older than transaction mode?"
+    || die "$SLUICE_PLUGIN_DIR lacks one of ${SLUICE_NEEDED_PLUGINS[*]} (.so); build them (cmake --build DIR --target ...)"
   SLUICE_BUILD_TYPE=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$bdir/CMakeCache.txt" 2>/dev/null)
   case $SLUICE_BUILD_TYPE in
     Debug | "") log "warning: $SLUICE_BIN is not an optimized build (${SLUICE_BUILD_TYPE:-unknown}); its numbers understate sluice" ;;

@@ -8,6 +8,7 @@
 #   SQL-level PREPARE / EXECUTE / DEALLOCATE inside one transaction;
 #   ALTER TABLE (column type, SELECT * gaining a column) between executions outside a transaction:
 #   no "cached plan must not change result type" reaches the client, on either server;
+#   Binds of 64 KiB to 4 MB (streamed past their names) with the bytes intact;
 #   max_prepared_statements=3 with 10 statements round-robin: right results, no server holds more
 #   than 3 (SHOW SERVERS and PostgreSQL's pg_prepared_statements agree); RELOAD to 5 and to 2
 #   while clients run: the new bound holds on the existing servers;
@@ -71,6 +72,7 @@ edge close
 edge dealloc
 edge sqlprepare
 edge alter
+edge large-bind  # Binds over 64 KiB: names rewritten, parameters streamed
 sluice_alive
 
 # --- max_prepared_statements=3: a per-server LRU of 3 under 10 statements.

@@ -14,6 +14,18 @@ FrontendFramer::FrontendFramer(std::string_view whole_types, uint32_t max_messag
   for (char c : whole_types) whole_.set(static_cast<uint8_t>(c));
 }
 
+namespace {
+// Bytes of a Bind body up to and including the NUL of its statement name; 0 if not all there.
+size_t bind_head_size(std::span<const uint8_t> body) {
+  const size_t limit = std::min(body.size(), FrontendFramer::kMaxWholeBind);
+  int nuls = 0;
+  for (size_t i = 0; i < limit; ++i) {
+    if (body[i] == 0 && ++nuls == 2) return i + 1;
+  }
+  return 0;
+}
+}  // namespace
+
 bool FrontendFramer::feed(std::span<const uint8_t> chunk, std::vector<FramedPiece>& pieces) {
   pieces.clear();
   if (!error_.empty()) return false;
@@ -47,6 +59,24 @@ bool FrontendFramer::feed(std::span<const uint8_t> chunk, std::vector<FramedPiec
     }
     const size_t total = size_t{length} + 1;
     const size_t avail = data.size() - pos;
+    if (type == 'B' && whole_.test('B') && total > kMaxWholeBind) {
+      // Only the names are needed: deliver the head, stream the parameters.
+      const size_t head = bind_head_size(data.subspan(pos + kHeaderSize));
+      if (head == 0) {
+        if (avail - kHeaderSize >= kMaxWholeBind) {
+          error_ = "invalid Bind message: names too long";
+          return false;
+        }
+        break;  // kept until the names have arrived
+      }
+      pieces.push_back({type, true, data.subspan(pos, kHeaderSize + head)});
+      pos += kHeaderSize + head;
+      const size_t n = std::min(total - kHeaderSize - head, data.size() - pos);
+      if (n > 0) pieces.push_back({0, false, data.subspan(pos, n)});
+      pos += n;
+      stream_remaining_ = total - kHeaderSize - head - n;
+      continue;
+    }
     if (whole_.test(static_cast<uint8_t>(type))) {
       if (avail < total) break;  // kept until the rest arrives
       pieces.push_back({type, true, data.subspan(pos, total)});

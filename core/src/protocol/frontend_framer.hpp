@@ -14,14 +14,20 @@
 namespace sluice::protocol {
 
 struct FramedPiece {
-  char type = 0;       // the message type; 0 for the continuation of a streamed body
-  bool whole = false;  // bytes hold the complete message (type, length, body)
+  char type = 0;  // the message type; 0 for the continuation of a streamed body
+  // bytes hold the complete message (type, length, body) - or, for a Bind larger than
+  // kMaxWholeBind, its head: type, length, portal and statement names; the parameters follow as
+  // raw continuation pieces.
+  bool whole = false;
   std::span<const uint8_t> bytes;
   std::span<const uint8_t> body() const { return whole ? bytes.subspan(5) : bytes; }
 };
 
 class FrontendFramer {
  public:
+  // A Bind up to this size is delivered whole; a larger one as its head, the rest streamed (its
+  // parameter values are never kept).
+  static constexpr size_t kMaxWholeBind = size_t{64} * 1024;
   FrontendFramer(std::string_view whole_types, uint32_t max_message_length);
 
   // Feeds the next chunk; `pieces` receives what can be forwarded now, in stream order. The spans

@@ -169,7 +169,21 @@ bool rewrite_frontend_message(std::span<const uint8_t> whole, RewriteContext& ct
       }
       const StatementRef keep = *text;
       std::string server_name = ensure_on_server(ctx, keep, out);
-      MessageBuilder(out).begin('B').cstr(*portal).cstr(server_name).bytes(r.rest()).end();
+      const uint32_t length = load_be32(whole.data() + 1);
+      if (whole.size() == size_t{length} + 1) {
+        MessageBuilder(out).begin('B').cstr(*portal).cstr(server_name).bytes(r.rest()).end();
+        return true;
+      }
+      // The head of a large Bind (frontend_framer.hpp): its parameters follow unchanged, so the
+      // length is adjusted for the new name here.
+      const uint32_t new_length =
+          length - static_cast<uint32_t>(stmt->size()) + static_cast<uint32_t>(server_name.size());
+      out.push_back('B');
+      for (int shift = 24; shift >= 0; shift -= 8)
+        out.push_back(static_cast<char>((new_length >> shift) & 0xff));
+      out.append(*portal).push_back('\0');
+      out.append(server_name).push_back('\0');
+      out.append(reinterpret_cast<const char*>(r.rest().data()), r.rest().size());
       return true;
     }
     case 'D': {  // Describe: 'S' statement or 'P' portal, name

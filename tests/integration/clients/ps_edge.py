@@ -388,6 +388,20 @@ def scenario_lru(workers, rounds, stopfile=None):
     print("executions", done[0])
 
 
+def scenario_large_bind():
+    """Binds larger than the pooler keeps whole (64 KiB): their parameters stream through, the
+    statement name is still rewritten, and the values arrive intact on either server."""
+    c = pgconn(prepare_threshold=0)
+    c.execute("CREATE TABLE IF NOT EXISTS edge_blobs (id int PRIMARY KEY, b bytea)")
+    for i, n in enumerate([10, 65536, 70000, 1000000, 4000000]):
+        data = os.urandom(n)
+        c.execute("INSERT INTO edge_blobs VALUES (%s, %s)", (i, data))
+        got = c.execute("SELECT b, pg_backend_pid() FROM edge_blobs WHERE id = %s", (i,)).fetchone()
+        check(bytes(got[0]) == data, f"bytea of {n} bytes came back changed")
+        print("blob", n, "backend", got[1])
+    c.close()
+
+
 def scenario_server_counts():
     for pid in server_pids():
         with only_server(pid):

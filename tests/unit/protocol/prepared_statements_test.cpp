@@ -116,6 +116,56 @@ TEST(FrontendFramer, StreamedBodyIsNotKept) {
   EXPECT_TRUE(f.at_boundary());
 }
 
+TEST(FrontendFramer, LargeBindStreamsAfterItsNames) {
+  std::string big;
+  MessageBuilder(big)
+      .begin('B')
+      .cstr("")
+      .cstr("s1")
+      .int16(0)
+      .int16(1)
+      .int32(200000)
+      .bytes(std::string(200000, 'v'))
+      .int16(0)
+      .end();
+  FrontendFramer f("PBDC", 1 << 30);
+  std::vector<FramedPiece> pieces;
+  std::string raw;
+  size_t whole_pieces = 0;
+  for (size_t pos = 0; pos < big.size(); pos += 4096) {
+    ASSERT_TRUE(
+        f.feed(span_of(big).subspan(pos, std::min<size_t>(4096, big.size() - pos)), pieces));
+    for (const auto& p : pieces) {
+      if (p.whole) {
+        ++whole_pieces;
+        EXPECT_EQ(p.bytes.size(), 5u + 1 + 3);  // header, "" and "s1"
+      }
+      raw.append(reinterpret_cast<const char*>(p.bytes.data()), p.bytes.size());
+    }
+  }
+  EXPECT_EQ(whole_pieces, 1u);
+  EXPECT_EQ(raw, big);
+  EXPECT_TRUE(f.at_boundary());
+
+  // Rewritten: the head gets the server name and a length that counts it; the rest is unchanged.
+  ClientStatements client;
+  ServerStatementCache server;
+  ReplyQueue replies;
+  RewriteContext ctx{client, server, replies};
+  std::string p = parse("s1", "SELECT $1", {17});
+  std::string out;
+  RewriteError e;
+  ASSERT_TRUE(rewrite_frontend_message(span_of(p), ctx, out, e));
+  const std::string name = summary(out).at(0).substr(2);
+  out.clear();
+  ASSERT_TRUE(rewrite_frontend_message(span_of(big).subspan(0, 9), ctx, out, e));
+  out += big.substr(9);
+  auto s = summary(out);
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0], "B:" + name);
+  EXPECT_EQ(out.size(), big.size() - 2 + name.size());
+}
+
 TEST(FrontendFramer, BadLengthFails) {
   std::string bad = "P";
   bad += std::string("\x00\x00\x00\x02", 4);

@@ -168,6 +168,7 @@ bool rewrite_frontend_message(std::span<const uint8_t> whole, RewriteContext& ct
         return pass;
       }
       const StatementRef keep = *text;
+      ctx.named_statements = true;
       std::string server_name = ensure_on_server(ctx, keep, out);
       const uint32_t length = load_be32(whole.data() + 1);
       if (whole.size() == size_t{length} + 1) {
@@ -201,6 +202,7 @@ bool rewrite_frontend_message(std::span<const uint8_t> whole, RewriteContext& ct
         return pass;
       }
       const StatementRef keep = *text;
+      ctx.named_statements = true;
       std::string server_name = ensure_on_server(ctx, keep, out);
       MessageBuilder(out).begin('D').byte('S').cstr(server_name).end();
       return true;

@@ -93,6 +93,8 @@ struct RewriteContext {
   uint64_t binds = 0;
   // A Bind/Describe named a statement the client never prepared: passed on for PostgreSQL's error.
   bool unknown_names = false;
+  // A Bind/Describe named a statement the client prepared (what a retry can help with).
+  bool named_statements = false;
 };
 
 struct RewriteError {

@@ -71,7 +71,8 @@ bool ClientSession::rewrite_pieces(std::string& out, std::span<const uint8_t>& s
     out.append(reinterpret_cast<const char*>(p.bytes.data()), p.bytes.size());
     if (ends_segment(p.type)) ++ps_->sent_segments;
   }
-  if (ok && lone_request && tx_status_ == 'I' && !ctx.unknown_names) arm_retry();
+  if (ok && lone_request && tx_status_ == 'I' && ctx.named_statements && !ctx.unknown_names)
+    arm_retry();
   stats_->add(Stat::kClientParses, static_cast<int64_t>(ctx.client_parses));
   stats_->add(Stat::kServerParses, static_cast<int64_t>(ctx.server_parses));
   stats_->add(Stat::kBinds, static_cast<int64_t>(ctx.binds));
@@ -102,21 +103,19 @@ void ClientSession::reset_prepared_link() {
   ps_->segment_open = false;
 }
 
-// Armed only for exactly one Sync segment that names a statement, as one chunk, and not too big to
-// keep: then nothing of it can have run when the error comes (the server loop checks that only
-// answers that change nothing came before it).
+// Armed only for exactly one Sync segment (that names a prepared statement: the caller checks), as
+// one chunk, and not too big to keep: then nothing of it can have run when the error comes (the
+// server loop checks that only answers that change nothing came before it).
 void ClientSession::arm_retry() {
   if (ps_->pieces.empty() || ps_->pieces.back().type != 'S' || !ps_->framer.at_boundary()) return;
   size_t bytes = 0;
-  bool names_statement = false;
   for (size_t i = 0; i < ps_->pieces.size(); ++i) {
     const auto& p = ps_->pieces[i];
     if (!p.whole && p.type == 0) return;                              // part of a streamed message
     if (ends_segment(p.type) && i + 1 != ps_->pieces.size()) return;  // more than one segment
     bytes += p.bytes.size();
-    if (p.whole && (p.type == 'B' || p.type == 'D')) names_statement = true;
   }
-  if (!names_statement || bytes > kMaxRetryBytes) return;
+  if (bytes > kMaxRetryBytes) return;
   ps_->retry_request.clear();
   for (const auto& p : ps_->pieces)
     ps_->retry_request.append(reinterpret_cast<const char*>(p.bytes.data()), p.bytes.size());

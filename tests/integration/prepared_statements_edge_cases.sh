@@ -8,7 +8,8 @@
 #   SQL-level PREPARE / EXECUTE / DEALLOCATE inside one transaction;
 #   ALTER TABLE (column type, SELECT * gaining a column) between executions outside a transaction:
 #   no "cached plan must not change result type" reaches the client, on either server;
-#   Binds of 64 KiB to 4 MB (streamed past their names) with the bytes intact;
+#   Binds of 64 KiB to 4 MB (streamed past their names) with the bytes intact; Close + Sync with
+#   no server linked answered by the pooler (no server assignment);
 #   max_prepared_statements=3 with 10 statements round-robin: right results, no server holds more
 #   than 3 (SHOW SERVERS and PostgreSQL's pg_prepared_statements agree); RELOAD to 5 and to 2
 #   while clients run: the new bound holds on the existing servers;
@@ -73,6 +74,16 @@ edge dealloc
 edge sqlprepare
 edge alter
 edge large-bind  # Binds over 64 KiB: names rewritten, parameters streamed
+# Close of named statements with no server linked: the pooler answers, no server is assigned.
+assignments() {
+  console 'SHOW STATS_TOTALS' | awk -F'|' '
+    NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "database") d = i; if ($i == "server_assignment_count") a = i }; next }
+    $d == "app" { print $a }'
+}
+before=$(assignments)
+edge close-local
+after=$(assignments)
+assert_eq "$((after - before))" "1" "server assignments for five Parses + Sync, then five Close + Sync"
 sluice_alive
 
 # --- max_prepared_statements=3: a per-server LRU of 3 under 10 statements.

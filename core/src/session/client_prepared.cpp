@@ -80,6 +80,37 @@ bool ClientSession::rewrite_pieces(std::string& out, std::span<const uint8_t>& s
   return ok;
 }
 
+bool ClientSession::answer_closes_locally(std::string& answer) {
+  size_t closes = 0, syncs = 0;  // (a lone Flush is forwarded: harmless, and rare)
+  for (const auto& p : ps_->pieces) {
+    if (p.whole && p.type == 'C') {
+      protocol::ByteReader r(p.body());
+      auto kind = r.byte();
+      auto name = r.cstr();
+      if (!name || kind != std::optional<uint8_t>('S') || name->empty()) return false;
+      ++closes;
+    } else if (p.whole || (p.type != 'S' && p.type != 'H')) {
+      return false;
+    } else if (p.type == 'S') {
+      ++syncs;
+    }
+  }
+  if (closes + syncs == 0 || tx_status_ != 'I') return false;
+  for (const auto& p : ps_->pieces) {
+    if (p.type == 'C') {
+      protocol::ByteReader r(p.body().subspan(1));
+      ps_->statements.erase(std::string(*r.cstr()));
+      protocol::MessageBuilder(answer).begin('3').end();
+    } else if (p.type == 'S') {
+      protocol::MessageBuilder(answer).begin('Z').byte('I').end();
+    }
+  }
+  // The Syncs were counted as requests for a server.
+  outstanding_ -= static_cast<uint32_t>(std::min<size_t>(syncs, outstanding_));
+  if (outstanding_ == 0) request_started_ = xact_started_ = kNever;
+  return true;
+}
+
 void ClientSession::note_command_complete(std::span<const uint8_t> body) {
   // The server dropped every prepared statement, the shared ones included; the client asked to
   // forget its own.

@@ -342,6 +342,18 @@ Awaitable<void> ClientSession::client_loop() {
       }
       ec = {};
       if (!server_) {
+        // Closing statements needs no server: the pooler answers itself.
+        std::string answer;
+        if (ps_ && answer_closes_locally(answer)) {
+          co_await asio::async_write(client_, asio::buffer(answer),
+                                     asio::redirect_error(asio::use_awaitable, ec));
+          if (ec) {
+            close_client("client unexpected eof");
+            break;
+          }
+          if (terminate) break;
+          continue;
+        }
         if (!co_await link_server()) {
           close_client(close_reason_);
           break;

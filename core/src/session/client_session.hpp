@@ -114,6 +114,10 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   // needs rewriting, else `out`. False with `error` when the client must be closed.
   bool rewrite_pieces(std::string& out, std::span<const uint8_t>& send,
                       protocol::RewriteError& error);
+  // With no server linked, a chunk of only Close (named statements), Sync and Flush is answered by
+  // the pooler: CloseComplete and ReadyForQuery 'I' into `answer` (nothing is pending on any
+  // server then). False for anything else.
+  bool answer_closes_locally(std::string& answer);
   // The server said a CommandComplete; DEALLOCATE ALL / DISCARD ALL empty both maps.
   void note_command_complete(std::span<const uint8_t> body);
   // The server's ReadyForQuery: replies of the finished segment that never came are forgotten.

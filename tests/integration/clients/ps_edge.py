@@ -219,6 +219,23 @@ def scenario_close():
     in_threads(3, client)
 
 
+def scenario_close_local():
+    """One server assignment to prepare five statements, then Close + (Flush +) Sync of each,
+    which the pooler answers alone; the statements are gone for this client afterwards."""
+    c = wire()
+    for i in range(5):
+        c.parse(f"cl{i}", f"SELECT {i}")
+    c.sync()
+    expect(c.until_ready(), ["ParseComplete"] * 5, "five Parses, one Sync")
+    for i in range(5):
+        c.close("S", f"cl{i}")
+        if i % 2:
+            c.flush()
+        c.sync()
+        expect(c.until_ready(), ["CloseComplete"], f"Close cl{i} answered")
+    c.terminate()
+
+
 def scenario_dealloc():
     # A client's own names, prepared again with other text after DEALLOCATE ALL / DISCARD ALL.
     def client(k):

@@ -16,6 +16,7 @@
 #include "protocol/message_parsers.hpp"
 #include "server/message_io.hpp"
 #include "server/shard.hpp"
+#include "server/tls_channel.hpp"
 #include "session/cancel_registry.hpp"
 #include "session/client_session.hpp"
 
@@ -283,14 +284,21 @@ Awaitable<void> ClientSession::client_loop() {
   last_active_ = Clock::now();
   for (;;) {
     boost::system::error_code ec;
-    // Idle clients wait for readability without holding a buffer (DESIGN.md §9).
-    co_await client_.async_wait(Socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
+    // Idle clients wait for readability without holding a buffer (DESIGN.md §9). A TLS client
+    // may have bytes OpenSSL already took from the socket: then there is nothing to wait for.
+    if (!client_tls_) {
+      co_await client_.async_wait(Socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
+    } else if (!client_tls_->has_pending()) {
+      co_await client_.async_wait(client_tls_->read_wait(),
+                                  asio::redirect_error(asio::use_awaitable, ec));
+    }
     if (client_gone_) break;
     if (ec) break;
     if (ctx_.suspended.load(std::memory_order_relaxed)) co_await wait_while_suspended();
     if (client_gone_) break;
     BufferPool::Lease buf = shard_.buffers().take();
-    size_t n = client_.read_some(asio::buffer(buf.data(), buf.size()), ec);
+    size_t n = client_tls_ ? client_tls_->read_some(buf.data(), buf.size(), ec)
+                           : client_.read_some(asio::buffer(buf.data(), buf.size()), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
     if (ec) break;  // EOF or reset: the client went away
     const Clock::time_point now = Clock::now();
@@ -557,12 +565,21 @@ Awaitable<void> ClientSession::server_loop(std::shared_ptr<ClientSession> self) 
       // No retry: the client gets everything held back, as it came.
       std::string answers = std::move(ps->retry_held);
       self->end_retry();
-      co_await asio::async_write(self->client_, asio::buffer(answers),
-                                 asio::redirect_error(asio::use_awaitable, ec));
+      if (self->client_tls_) {
+        co_await tls_write_all(self->client_, *self->client_tls_, as_bytes(answers), ec);
+      } else {
+        co_await asio::async_write(self->client_, asio::buffer(answers),
+                                   asio::redirect_error(asio::use_awaitable, ec));
+      }
       if (ec) {
         self->close_client("client unexpected eof");
         break;
       }
+      n = 0;
+    }
+    if (self->client_tls_) {
+      if (n > 0)
+        co_await tls_write_all(self->client_, *self->client_tls_, span_of(buf.data(), n), ec);
       n = 0;
     }
     size_t done = n == 0 ? 0 : self->client_.write_some(asio::buffer(buf.data(), n), ec);

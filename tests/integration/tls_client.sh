@@ -113,7 +113,7 @@ assert_eq "$(psql_pg app -c 'SELECT count(*), sum(length(t)) FROM tls_copy')" \
 # paths with prepared statements moving between servers.
 PGPASSWORD=${IT_PASSWORD[app]} "$PG_BINDIR/pgbench" -i -s 1 -q -h 127.0.0.1 -p "$PG_PORT" -U app app \
   >"$IT_TMP/pgbench-init.log" 2>&1 || { cat "$IT_TMP/pgbench-init.log" >&2; fail "pgbench -i failed"; }
-PGSSLMODE=require PGPASSWORD=${IT_PASSWORD[app]} "$PG_BINDIR/pgbench" -n -c 4 -j 2 -T 4 -M prepared \
+PGSSLMODE=require PGPASSWORD=${IT_PASSWORD[app]} "$PG_BINDIR/pgbench" -n -c 4 -j 4 -T 4 -M prepared \
   -h 127.0.0.1 -p "$SLUICE_PORT" -U app app >"$IT_TMP/pgbench.log" 2>&1 ||
   { cat "$IT_TMP/pgbench.log" >&2; fail "pgbench over TLS failed"; }
 assert_contains "$(cat "$IT_TMP/pgbench.log")" "number of failed transactions: 0" "pgbench -M prepared over TLS"
@@ -159,4 +159,17 @@ for _ in $(seq 50); do grep -q 'RELOAD failed' "$SLUICE_LOG" && break; sleep 0.1
 assert_contains "$(cat "$SLUICE_LOG")" "RELOAD failed, keeping the old configuration: client_tls_key_file" "a bad key file fails the RELOAD, naming the key"
 out=$(CLIENT_CERT=app tls_psql verify-full app -c 'SELECT 10') || fail "old TLS settings lost: $out"
 assert_eq 10 "$out" "the old TLS settings keep serving"
+sluice_alive
+
+# 7. Server side, against this test's PostgreSQL without ssl: the default prefer falls back to
+# plain text (everything above); a RELOAD to server_tls_sslmode=require retires the pool and new
+# server logins fail with PgBouncer's text.
+reconfigure client_tls_sslmode=verify-full "${tls_keys[@]}" server_tls_sslmode=require
+kill -HUP "$SLUICE_PID"
+for _ in $(seq 50); do (( $(grep -c 'configuration reloaded' "$SLUICE_LOG") >= 3 )) && break; sleep 0.1; done
+(( $(grep -c 'configuration reloaded' "$SLUICE_LOG") >= 3 )) || fail "RELOAD to server_tls_sslmode=require did not complete"
+rc=0
+out=$(CLIENT_CERT=app tls_psql verify-full app -c 'SELECT 1' 2>&1) || rc=$?
+(( rc != 0 )) || fail "server_tls_sslmode=require logged into a server without TLS"
+assert_contains "$out" "server refused SSL" "server_tls_sslmode=require against a server without ssl"
 sluice_alive

@@ -92,14 +92,6 @@ void check_supported(const RuntimeConfig& rt) {
       check_pool_mode(rt, user.pool_mode,
                       user.file + ":" + std::to_string(user.line) + ": user " + name);
   }
-  // Server TLS is not built yet: modes that promise encryption must not silently run in plain
-  // text. (allow/prefer are honoured as "plain text", as a server without TLS would get.)
-  for (const char* key : {"server_tls_sslmode"}) {
-    std::string mode = cfg.str(key);
-    if (mode == "require" || mode == "verify-ca" || mode == "verify-full")
-      throw std::runtime_error(where(cfg, key) + ": " + mode +
-                               " needs TLS, which is not supported yet");
-  }
   if (auth_type == "hba") check_hba(rt);
   if (cfg.boolean("syslog"))
     throw std::runtime_error(where(cfg, "syslog") + ": syslog is not supported yet; use logfile");
@@ -133,6 +125,16 @@ std::shared_ptr<const RuntimeConfig> make_runtime(std::shared_ptr<const config::
   rt->tcp = tcp_options_from(*config);
   rt->client_tls = make_client_tls_context(*config);
   rt->client_tls_required = parse_ssl_mode(config->str("client_tls_sslmode")) >= SslMode::kRequire;
+  rt->server_tls = make_server_tls_context(*config);
+  const SslMode server_mode = parse_ssl_mode(config->str("server_tls_sslmode"));
+  rt->server_tls_required = server_mode >= SslMode::kRequire;
+  rt->server_tls_verify_host = server_mode == SslMode::kVerifyFull;
+  for (const char* key :
+       {"server_tls_sslmode", "server_tls_ca_file", "server_tls_key_file", "server_tls_cert_file",
+        "server_tls_protocols", "server_tls_ciphers", "server_tls13_ciphers"}) {
+    rt->server_tls_id += config->str(key);
+    rt->server_tls_id += '\n';
+  }
   rt->config = std::move(config);
   rt->userlist = std::move(auth.userlist);
   rt->hba = std::move(auth.hba);

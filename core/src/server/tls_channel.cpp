@@ -38,9 +38,14 @@ TlsChannel::TlsChannel(SSL_CTX* ctx, int fd, Role role, const std::string& host_
   } else {
     SSL_set_connect_state(ssl_);
     if (!host_name.empty()) {
-      SSL_set_tlsext_host_name(ssl_, host_name.c_str());
-      // verify-full: the certificate must name the host (SAN, else CN), as libpq checks.
-      SSL_set1_host(ssl_, host_name.c_str());
+      // verify-full: the certificate must name the host, as libpq checks: an IP address against
+      // the SAN iPAddress entries, a name against dNSName (else CN) and as SNI (RFC 6066 §3: no
+      // SNI for address literals).
+      X509_VERIFY_PARAM* param = SSL_get0_param(ssl_);
+      if (X509_VERIFY_PARAM_set1_ip_asc(param, host_name.c_str()) != 1) {
+        SSL_set_tlsext_host_name(ssl_, host_name.c_str());
+        SSL_set1_host(ssl_, host_name.c_str());
+      }
     }
   }
 }
@@ -87,9 +92,15 @@ bool TlsChannel::handshake_step(boost::system::error_code& ec) {
     return true;
   }
   fail(r, handshake_want_, ec);
-  if (ec != asio::error::would_block && error_.empty()) {
+  if (ec != asio::error::would_block) {
+    // Why a certificate was refused ("hostname mismatch", "unable to get local issuer
+    // certificate"...), which OpenSSL's error queue only calls "certificate verify failed".
     const long verify = SSL_get_verify_result(ssl_);
-    error_ = verify != X509_V_OK ? X509_verify_cert_error_string(verify) : ec.message();
+    if (verify != X509_V_OK) {
+      error_ += error_.empty() ? "" : " ";
+      error_ += std::string("(") + X509_verify_cert_error_string(verify) + ")";
+    }
+    if (error_.empty()) error_ = ec.message();
   }
   return false;
 }

@@ -90,6 +90,69 @@ std::string tls_cipher_list(std::string_view value) {
   return std::string(value);
 }
 
+namespace {
+
+// What both sides share: modes, options, protocols and ciphers of the `prefix`_tls_* keys.
+void apply_common(SSL_CTX* c, const config::Config& cfg, const std::string& prefix) {
+  SSL_CTX_set_mode(c, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+                          SSL_MODE_RELEASE_BUFFERS);
+  SSL_CTX_set_options(
+      c, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_IGNORE_UNEXPECTED_EOF);
+  TlsProtocolRange range;
+  try {
+    range = parse_tls_protocols(cfg.str(prefix + "_tls_protocols"));
+  } catch (const std::exception& e) {
+    throw std::runtime_error(where(cfg, prefix + "_tls_protocols") + ": " + e.what());
+  }
+  SSL_CTX_set_min_proto_version(c, range.min_version);
+  SSL_CTX_set_max_proto_version(c, range.max_version);
+  if (range.min_version < TLS1_2_VERSION) SSL_CTX_set_security_level(c, 0);
+  const std::string ciphers = tls_cipher_list(cfg.str(prefix + "_tls_ciphers"));
+  if (!ciphers.empty() && SSL_CTX_set_cipher_list(c, ciphers.c_str()) != 1)
+    throw std::runtime_error(where(cfg, prefix + "_tls_ciphers") + ": " + openssl_error());
+  const std::string& tls13 = cfg.str(prefix + "_tls13_ciphers");
+  if (!tls13.empty() && SSL_CTX_set_ciphersuites(c, tls13.c_str()) != 1)
+    throw std::runtime_error(where(cfg, prefix + "_tls13_ciphers") + ": " + openssl_error());
+}
+
+}  // namespace
+
+SslCtxPtr make_server_tls_context(const config::Config& cfg) {
+  const SslMode mode = parse_ssl_mode(cfg.str("server_tls_sslmode"));
+  if (mode == SslMode::kDisable) return nullptr;
+  ERR_clear_error();
+  SslCtxPtr ctx(SSL_CTX_new(TLS_client_method()), SSL_CTX_free);
+  if (!ctx) throw std::runtime_error("TLS setup failed: " + openssl_error());
+  SSL_CTX* c = ctx.get();
+  apply_common(c, cfg, "server");
+  const std::string& key_file = cfg.str("server_tls_key_file");
+  const std::string& cert_file = cfg.str("server_tls_cert_file");
+  const std::string& ca_file = cfg.str("server_tls_ca_file");
+  if (!cert_file.empty() && SSL_CTX_use_certificate_chain_file(c, cert_file.c_str()) != 1)
+    throw std::runtime_error(where(cfg, "server_tls_cert_file") + ": " + cert_file + ": " +
+                             openssl_error());
+  if (!key_file.empty()) {
+    if (SSL_CTX_use_PrivateKey_file(c, key_file.c_str(), SSL_FILETYPE_PEM) != 1)
+      throw std::runtime_error(where(cfg, "server_tls_key_file") + ": " + key_file + ": " +
+                               openssl_error());
+    if (SSL_CTX_check_private_key(c) != 1)
+      throw std::runtime_error(where(cfg, "server_tls_key_file") + ": " + key_file +
+                               ": does not match server_tls_cert_file");
+  }
+  if (mode >= SslMode::kVerifyCa) {
+    const int ok = ca_file.empty() ? SSL_CTX_set_default_verify_paths(c)
+                                   : SSL_CTX_load_verify_locations(c, ca_file.c_str(), nullptr);
+    if (ok != 1)
+      throw std::runtime_error(where(cfg, "server_tls_ca_file") + ": " + ca_file + ": " +
+                               openssl_error());
+    SSL_CTX_set_verify(c, SSL_VERIFY_PEER, nullptr);
+  } else {
+    SSL_CTX_set_verify(c, SSL_VERIFY_NONE, nullptr);  // require: encryption, no identity check
+  }
+  SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_OFF);
+  return ctx;
+}
+
 SslCtxPtr make_client_tls_context(const config::Config& cfg) {
   const SslMode mode = parse_ssl_mode(cfg.str("client_tls_sslmode"));
   if (mode == SslMode::kDisable) return nullptr;

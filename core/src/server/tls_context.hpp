@@ -36,4 +36,9 @@ std::string tls_cipher_list(std::string_view value);
 // std::runtime_error naming the key when a file cannot be used or a value is invalid.
 SslCtxPtr make_client_tls_context(const config::Config& cfg);
 
+// The context for server connections (server_tls_*), or nullptr when server_tls_sslmode is
+// disable. verify-ca/verify-full verify the chain (server_tls_ca_file, else the system's CAs);
+// the host name check of verify-full is set per connection (TlsChannel). Throws like the above.
+SslCtxPtr make_server_tls_context(const config::Config& cfg);
+
 }  // namespace sluice

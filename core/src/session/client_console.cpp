@@ -96,6 +96,7 @@ void ClientSession::describe(std::vector<SocketRow>& clients,
       local_address(const_cast<Socket&>(*server_sock_).native_handle(), &s.local_addr,
                     &s.local_port);
     }
+    if (server_->tls) s.tls = server_->tls->describe();
     s.connect_time_us = wall_us(server_->connected_at);
     s.request_time_us = c.request_time_us;
     s.close_needed = server_->close_needed ? 1 : 0;

@@ -250,8 +250,9 @@ Awaitable<bool> ClientSession::link_server() {
     sql += tracked_param_sets();
     if (sql.empty()) co_return true;
     try {
-      QueryOutcome q = co_await run_server_query(*server_sock_, sql, server_->params,
-                                                 pool_->settings().max_packet_size);
+      QueryOutcome q =
+          co_await run_server_query(*server_sock_, server_->tls.get(), sql, server_->params,
+                                    pool_->settings().max_packet_size);
       if (!q.error && q.tx_status == 'I') co_return true;
       spdlog::warn("{}invalid server parameter: {}", prefix(), q.error ? q.error->message : "");
       server_->fd = server_sock_->release();
@@ -382,6 +383,13 @@ Awaitable<void> ClientSession::client_loop() {
           break;
         }
       }
+      if (TlsChannel* tls = server_->tls.get(); tls && !send.empty()) {
+        client_writing_ = true;
+        co_await tls_write_all(*server_sock_, *tls, send, ec);
+        client_writing_ = false;
+        if (finish_waiting_) wakeup_->cancel();
+        send = {};
+      }
       // Most writes complete at once on a non-blocking socket: only the rest goes async.
       size_t done =
           send.empty() ? 0 : server_sock_->write_some(asio::buffer(send.data(), send.size()), ec);
@@ -420,8 +428,14 @@ Awaitable<void> ClientSession::server_loop(std::shared_ptr<ClientSession> self) 
   bool reusable = true;
   for (;;) {
     boost::system::error_code ec;
-    co_await self->server_sock_->async_wait(Socket::wait_read,
-                                            asio::redirect_error(asio::use_awaitable, ec));
+    TlsChannel* const server_tls = self->server_->tls.get();
+    if (!server_tls) {
+      co_await self->server_sock_->async_wait(Socket::wait_read,
+                                              asio::redirect_error(asio::use_awaitable, ec));
+    } else if (!server_tls->has_pending()) {
+      co_await self->server_sock_->async_wait(server_tls->read_wait(),
+                                              asio::redirect_error(asio::use_awaitable, ec));
+    }
     if (self->client_gone_) break;
     if (ec) {
       self->server_broken_ = true;
@@ -434,8 +448,9 @@ Awaitable<void> ClientSession::server_loop(std::shared_ptr<ClientSession> self) 
     Prepared* const ps = self->ps_.get();  // set before the link when statements are tracked
     const size_t held = ps ? ps->held.size : 0;
     if (held > 0) std::memcpy(buf.data(), ps->held.bytes.data(), held);
-    size_t n =
-        self->server_sock_->read_some(asio::buffer(buf.data() + held, buf.size() - held), ec);
+    size_t n = server_tls ? server_tls->read_some(buf.data() + held, buf.size() - held, ec)
+                          : self->server_sock_->read_some(
+                                asio::buffer(buf.data() + held, buf.size() - held), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
     if (ec) {
       self->server_broken_ = true;
@@ -551,8 +566,12 @@ Awaitable<void> ClientSession::server_loop(std::shared_ptr<ClientSession> self) 
                      self->prefix());
         // The retry ends only once the request is written: until then the client loop must not
         // write its next one to the same socket.
-        co_await asio::async_write(*self->server_sock_, asio::buffer(again),
-                                   asio::redirect_error(asio::use_awaitable, ec));
+        if (TlsChannel* tls = self->server_->tls.get()) {
+          co_await tls_write_all(*self->server_sock_, *tls, as_bytes(again), ec);
+        } else {
+          co_await asio::async_write(*self->server_sock_, asio::buffer(again),
+                                     asio::redirect_error(asio::use_awaitable, ec));
+        }
         self->end_retry();
         if (ec) {
           self->server_broken_ = true;
@@ -639,8 +658,9 @@ Awaitable<void> ClientSession::finish_server(bool reusable) {
     const std::string& reset_query = runtime_->server_reset_query;
     if (reset && !reset_query.empty()) {
       try {
-        QueryOutcome q = co_await run_server_query(*server_sock_, reset_query, server_->params,
-                                                   pool_->settings().max_packet_size);
+        QueryOutcome q =
+            co_await run_server_query(*server_sock_, server_->tls.get(), reset_query,
+                                      server_->params, pool_->settings().max_packet_size);
         if (q.error || q.tx_status != 'I') reusable = false;
         // DISCARD ALL (the default) or DEALLOCATE ALL drops the prepared statements.
         if (resets_statements(reset_query)) server_->statements.clear();

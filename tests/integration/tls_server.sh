@@ -77,6 +77,19 @@ assert_contains "$(cat "$IT_TMP/pgbench.log")" "number of failed transactions: 0
 log "$(grep -E '^(number of transactions actually processed|tps)' "$IT_TMP/pgbench.log" | tr '\n' ' ')"
 assert_eq "$(PGSSLMODE=require psql_pg app -c "SELECT count(*) FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) WHERE a.usename = 'app' AND a.datname = 'app' AND a.pid <> pg_backend_pid() AND NOT s.ssl")" \
   "0" "no plain server connection"
+
+# RELOAD: the same settings keep the pool; a CA file rewritten in place (a renewed certificate)
+# retires it, so new server connections read the new file (PgBouncer: new contents after RELOAD).
+kill -HUP "$SLUICE_PID"
+for _ in $(seq 50); do grep -q 'configuration reloaded' "$SLUICE_LOG" && break; sleep 0.1; done
+assert_not_contains "$(cat "$SLUICE_LOG")" "server or login settings changed" "an unchanged RELOAD keeps the pool"
+sleep 0.05
+cp "$CERTS/ca.crt" "$CERTS/ca.tmp" && cat "$CERTS/ca.tmp" >"$CERTS/ca.crt" && touch "$CERTS/ca.crt"
+kill -HUP "$SLUICE_PID"
+for _ in $(seq 50); do (( $(grep -c 'configuration reloaded' "$SLUICE_LOG") >= 2 )) && break; sleep 0.1; done
+assert_contains "$(cat "$SLUICE_LOG")" "server or login settings changed" "a rewritten server_tls_ca_file retires the pool"
+out=$(psql_sluice app -c 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()') || fail "after the CA RELOAD: $out"
+assert_eq t "$out" "new TLS servers after the RELOAD"
 sluice_stop
 
 # reconfigure KEY=VALUE...: a new config on a new port, with the app entry pointing at HOST.

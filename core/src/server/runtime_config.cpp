@@ -1,4 +1,6 @@
 // RuntimeConfig construction.
+#include <sys/stat.h>
+
 #include <algorithm>
 
 #include "plugin/registry.hpp"
@@ -132,7 +134,15 @@ std::shared_ptr<const RuntimeConfig> make_runtime(std::shared_ptr<const config::
   for (const char* key :
        {"server_tls_sslmode", "server_tls_ca_file", "server_tls_key_file", "server_tls_cert_file",
         "server_tls_protocols", "server_tls_ciphers", "server_tls13_ciphers"}) {
-    rt->server_tls_id += config->str(key);
+    const std::string& value = config->str(key);
+    rt->server_tls_id += value;
+    // A file rewritten in place (a renewed certificate) counts as a change: PgBouncer applies
+    // new file contents to new server connections after RELOAD.
+    struct stat st {};
+    if (std::string_view(key).ends_with("_file") && !value.empty() &&
+        ::stat(value.c_str(), &st) == 0)
+      rt->server_tls_id += ' ' + std::to_string(st.st_mtim.tv_sec) + '.' +
+                           std::to_string(st.st_mtim.tv_nsec) + ' ' + std::to_string(st.st_size);
     rt->server_tls_id += '\n';
   }
   rt->config = std::move(config);

@@ -24,10 +24,11 @@ assert_contains "$(cat "$IT_TMP/bad2.out")" "$SLUICE_CONFIG:$line: default_pool_
 assert_contains "$(cat "$IT_TMP/bad2.out")" "lots" "bad value is quoted"
 
 # 2b. Settings this build cannot honour are refused at start-up, not at every login: a pool mode
-# no loaded plugin provides (the plugin set here leaves pool_transaction out), and a TLS mode that
-# promises encryption.
+# no loaded plugin provides (the plugin set here leaves pool_transaction out), client TLS without
+# its key and certificate, and a server CA file that does not exist.
 for kv in "pool_mode=transaction plugins=pool_session,auth_md5|pool_mode transaction is not available: no loaded plugin provides it" \
-  "client_tls_sslmode=require|client_tls_sslmode" "server_tls_sslmode=verify-full|needs TLS, which is not supported yet"; do
+  "client_tls_sslmode=require|TLS needs client_tls_key_file and client_tls_cert_file" \
+  "server_tls_sslmode=verify-full server_tls_ca_file=/nonexistent/ca.crt|server_tls_ca_file"; do
   setting=${kv%%|*}
   # shellcheck disable=SC2086  # several key=value words
   write_config $setting

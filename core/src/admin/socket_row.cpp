@@ -25,7 +25,7 @@ sluice_socket_info SocketRow::info() const {
   s.ptr = ptr;
   s.link = link;
   s.remote_pid = remote_pid;
-  s.tls = "";
+  s.tls = tls.c_str();
   s.application_name = application_name.c_str();
   s.prepared_statements = prepared_statements;
   s.id = id;

@@ -13,7 +13,7 @@ namespace sluice {
 
 struct SocketRow {
   char type = 'C';
-  std::string user, database, state, addr, local_addr, application_name;
+  std::string user, database, state, addr, local_addr, application_name, tls;
   int32_t port = 0, local_port = 0;
   int64_t connect_time_us = 0, request_time_us = 0, wait_us = 0;
   int32_t close_needed = 0;

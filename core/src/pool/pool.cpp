@@ -7,6 +7,7 @@
 #include "admin/socket_row.hpp"
 #include "pool/connection_budget.hpp"
 #include "pool/server_login.hpp"
+#include "server/tls_channel.hpp"
 
 namespace sluice {
 
@@ -284,6 +285,7 @@ void Pool::describe_idle(std::vector<SocketRow>& rows, double check_delay) const
     r.addr = s->address.family == AF_UNIX ? "unix" : s->address.host;
     r.port = s->address.port;
     local_address(s->fd, &r.local_addr, &r.local_port);
+    if (s->tls) r.tls = s->tls->describe();
     r.connect_time_us = wall_us(s->connected_at);
     r.request_time_us = wall_us(s->last_used);
     r.close_needed = s->close_needed ? 1 : 0;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -9,6 +10,8 @@
 #include "pool/server_connection.hpp"
 #include "server/tcp_options.hpp"
 #include "sluice/abi.h"
+
+struct ssl_ctx_st;  // OpenSSL's SSL_CTX
 
 namespace sluice {
 
@@ -39,7 +42,12 @@ struct PoolSettings {
   double lifetime = 3600;       // server_lifetime, 0 = use once
   uint32_t max_packet_size = 0x7fffffff;
   TcpOptions tcp;
-  std::string pool_mode_name;  // "session", "transaction", ...
+  // server_tls_*: the context (nullptr = plain text), and what the mode demands.
+  std::shared_ptr<ssl_ctx_st> tls;
+  bool tls_required = false;     // require and above: a server answering 'N' fails the login
+  bool tls_verify_host = false;  // verify-full
+  std::string tls_id;            // the server_tls_* values (same_pool_identity)
+  std::string pool_mode_name;    // "session", "transaction", ...
   const sluice_pool_mode_vtable* pool_mode = nullptr;
 };
 

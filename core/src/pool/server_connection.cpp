@@ -7,6 +7,8 @@
 
 #include <cerrno>
 
+#include "server/tls_channel.hpp"
+
 namespace sluice {
 
 std::string ServerAddress::display() const {
@@ -39,6 +41,7 @@ uint64_t next_connection_id() {
 
 bool ServerConnection::idle_and_open() const {
   if (fd < 0) return false;
+  if (tls && tls->has_pending()) return false;  // TLS bytes already read: the server spoke
   char byte;
   ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
@@ -50,10 +53,21 @@ ServerConnection::~ServerConnection() {
 }
 
 void ServerConnection::terminate() {
-  if (fd < 0) return;
+  if (fd < 0) {
+    tls.reset();
+    return;
+  }
   // Terminate ('X', length 4): lets the server end the backend cleanly instead of logging EOF.
   static constexpr char kTerminate[] = {'X', 0, 0, 0, 4};
-  [[maybe_unused]] auto n = ::send(fd, kTerminate, sizeof kTerminate, MSG_DONTWAIT | MSG_NOSIGNAL);
+  if (tls) {
+    boost::system::error_code ec;
+    tls->write_some(kTerminate, sizeof kTerminate, ec);
+    tls->shutdown();
+    tls.reset();
+  } else {
+    [[maybe_unused]] auto n =
+        ::send(fd, kTerminate, sizeof kTerminate, MSG_DONTWAIT | MSG_NOSIGNAL);
+  }
   ::close(fd);
   fd = -1;
 }

@@ -15,6 +15,8 @@
 
 namespace sluice {
 
+class TlsChannel;
+
 // Where to send a CancelRequest for this server: a fresh connection to the same address.
 struct ServerAddress {
   int family = 0;    // AF_INET, AF_INET6 or AF_UNIX
@@ -39,6 +41,9 @@ struct ServerConnection {
   ~ServerConnection();
 
   int fd = -1;
+  // server_tls_*: the TLS session on `fd`, which travels with it between shards (OpenSSL does not
+  // care which thread drives an SSL, one at a time). Null for plain text.
+  std::unique_ptr<TlsChannel> tls;
   ServerAddress address;
   uint32_t backend_pid = 0;
   uint32_t backend_key = 0;
@@ -61,7 +66,8 @@ struct ServerConnection {
   // pg_terminate_backend) is found here, with one non-blocking peek, before anyone uses it.
   bool idle_and_open() const;
 
-  // Sends Terminate (best effort, non-blocking) and closes the descriptor.
+  // Sends Terminate (best effort, non-blocking; through TLS with close_notify when there is a TLS
+  // session) and closes the descriptor.
   void terminate();
 };
 

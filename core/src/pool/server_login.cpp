@@ -14,6 +14,7 @@
 #include "protocol/message_parsers.hpp"
 #include "server/message_io.hpp"
 #include "server/tcp_options.hpp"
+#include "server/tls_channel.hpp"
 
 namespace sluice {
 
@@ -40,10 +41,10 @@ bool is_scram_secret(std::string_view s) {
 }
 
 // Answers the server's authentication requests until AuthenticationOk.
-Awaitable<void> authenticate(Socket& sock, const PoolSettings& s) {
+Awaitable<void> authenticate(Socket& sock, TlsChannel* tls, const PoolSettings& s) {
   std::optional<crypto::ScramClient> scram;
   for (;;) {
-    Message m = co_await read_message(sock, s.max_packet_size);
+    Message m = co_await read_message(sock, tls, s.max_packet_size);
     if (m.type == 'E') {
       auto f = protocol::parse_error_fields(m.bytes());
       if (!f) throw LoginError("08P01", "malformed error from server");
@@ -109,23 +110,49 @@ Awaitable<void> authenticate(Socket& sock, const PoolSettings& s) {
         throw LoginError("08P01",
                          "unsupported server authentication method " + std::to_string(req->code));
     }
-    co_await write_all(sock, out);
+    co_await write_all(sock, tls, out);
   }
+}
+
+// server_tls_sslmode: SSLRequest on TCP (never on a Unix socket); 'S' starts the handshake, 'N'
+// is fine below require. PostgreSQL docs §55.2.10 (SSL Session Encryption).
+Awaitable<std::unique_ptr<TlsChannel>> negotiate_tls(Socket& sock, const PoolSettings& s,
+                                                     const ServerAddress& address) {
+  if (!s.tls || address.family == AF_UNIX) co_return nullptr;
+  std::string out;
+  protocol::append_ssl_request(out);
+  co_await write_all(sock, out);
+  char answer = 0;
+  co_await asio::async_read(sock, asio::buffer(&answer, 1), asio::use_awaitable);
+  if (answer == 'N') {
+    if (s.tls_required) throw LoginError("08P01", "server refused SSL");
+    co_return nullptr;
+  }
+  if (answer != 'S') throw LoginError("08P01", "bad answer to SSLRequest from server");
+  // verify-full checks (and sends as SNI) the host name as configured, as libpq does.
+  const std::string host = s.tls_verify_host ? s.host : std::string();
+  auto tls = std::make_unique<TlsChannel>(s.tls.get(), sock.native_handle(),
+                                          TlsChannel::Role::kConnect, host);
+  co_await tls_handshake(sock, *tls);
+  co_return tls;
 }
 
 Awaitable<std::unique_ptr<ServerConnection>> login_steps(Socket& sock, const PoolSettings& s,
                                                          ServerAddress address) {
+  std::unique_ptr<TlsChannel> tls_owner = co_await negotiate_tls(sock, s, address);
+  TlsChannel* tls = tls_owner.get();
   std::vector<std::pair<std::string, std::string>> params{{"user", s.user}, {"database", s.dbname}};
   for (const auto& p : s.startup_params) params.push_back(p);
   std::string out;
   protocol::append_startup_message(out, params);
-  co_await write_all(sock, out);
-  co_await authenticate(sock, s);
+  co_await write_all(sock, tls, out);
+  co_await authenticate(sock, tls, s);
 
   auto server = std::make_unique<ServerConnection>();
   server->address = std::move(address);
+  server->tls = std::move(tls_owner);
   for (;;) {
-    Message m = co_await read_message(sock, s.max_packet_size);
+    Message m = co_await read_message(sock, tls, s.max_packet_size);
     if (m.type == 'S') {
       if (auto p = protocol::parse_parameter_status(m.bytes()))
         set_param(server->params, p->first, p->second);
@@ -143,7 +170,8 @@ Awaitable<std::unique_ptr<ServerConnection>> login_steps(Socket& sock, const Poo
     }  // NoticeResponse and anything else during start-up is ignored
   }
   if (!s.connect_query.empty()) {
-    auto r = co_await run_server_query(sock, s.connect_query, server->params, s.max_packet_size);
+    auto r =
+        co_await run_server_query(sock, tls, s.connect_query, server->params, s.max_packet_size);
     if (r.error)
       spdlog::warn("connect_query failed on {}: {}", server->address.display(), r.error->message);
   }

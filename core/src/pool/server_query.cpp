@@ -11,14 +11,14 @@
 
 namespace sluice {
 
-Awaitable<QueryOutcome> run_server_query(Socket& sock, std::string_view sql, ParamList& params,
-                                         uint32_t max_packet_size) {
+Awaitable<QueryOutcome> run_server_query(Socket& sock, TlsChannel* tls, std::string_view sql,
+                                         ParamList& params, uint32_t max_packet_size) {
   std::string out;
   protocol::append_query(out, sql);
-  co_await write_all(sock, out);
+  co_await write_all(sock, tls, out);
   QueryOutcome outcome;
   for (;;) {
-    Message m = co_await read_message(sock, max_packet_size);
+    Message m = co_await read_message(sock, tls, max_packet_size);
     switch (m.type) {
       case 'E':
         if (!outcome.error) {
@@ -41,7 +41,7 @@ Awaitable<QueryOutcome> run_server_query(Socket& sock, std::string_view sql, Par
       case 'W': {
         std::string fail;
         protocol::MessageBuilder(fail).begin('f').cstr("COPY not allowed here").end();
-        co_await write_all(sock, fail);
+        co_await write_all(sock, tls, fail);
         break;
       }
       default:  // RowDescription, DataRow, CommandComplete, NoticeResponse, CopyOut data...

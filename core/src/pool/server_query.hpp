@@ -10,14 +10,16 @@
 
 namespace sluice {
 
+class TlsChannel;
+
 struct QueryOutcome {
   std::optional<ServerError> error;  // first ErrorResponse, if any
   char tx_status = 'I';              // from the closing ReadyForQuery
 };
 
-// Sends Query(sql) and reads up to ReadyForQuery, applying ParameterStatus to `params`.
-// Throws on I/O or protocol errors (the connection is then unusable).
-Awaitable<QueryOutcome> run_server_query(Socket& sock, std::string_view sql, ParamList& params,
-                                         uint32_t max_packet_size);
+// Sends Query(sql) and reads up to ReadyForQuery, applying ParameterStatus to `params`, through
+// `tls` when not null. Throws on I/O or protocol errors (the connection is then unusable).
+Awaitable<QueryOutcome> run_server_query(Socket& sock, TlsChannel* tls, std::string_view sql,
+                                         ParamList& params, uint32_t max_packet_size);
 
 }  // namespace sluice

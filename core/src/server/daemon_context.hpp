@@ -16,6 +16,8 @@
 #include "session/client_counters.hpp"
 #include "stats/stats_tracker.hpp"
 
+struct ssl_ctx_st;  // OpenSSL's SSL_CTX (server/tls_context.hpp), kept out of this header
+
 namespace sluice {
 namespace plugin {
 class Registry;
@@ -54,6 +56,16 @@ struct RuntimeConfig {
   bool server_reset_query_always = false;
   int64_t max_prepared_statements = 200;  // 0: not tracked
   TcpOptions tcp;                         // tcp_keepalive & co, for client and server sockets
+  // Client TLS (client_tls_*): the context TLS clients are accepted with, nullptr when
+  // client_tls_sslmode is disable. Built with the snapshot, so RELOAD re-reads the files.
+  std::shared_ptr<ssl_ctx_st> client_tls;
+  bool client_tls_required = false;  // require, verify-ca, verify-full (TCP clients only)
+  // Server TLS (server_tls_*): nullptr when server_tls_sslmode is disable.
+  std::shared_ptr<ssl_ctx_st> server_tls;
+  bool server_tls_required = false;     // require and above: a server answering 'N' fails
+  bool server_tls_verify_host = false;  // verify-full: the certificate must name the host
+  std::string server_tls_id;            // the server_tls_* values: a RELOAD that changes them
+                                        // retires the pools (new connections use the new ones)
 
   const SessionTimeouts& timeouts_for(std::string_view user) const {
     if (user_timeouts.empty()) return timeouts;
@@ -63,8 +75,8 @@ struct RuntimeConfig {
 };
 
 // Refuses configurations this build cannot honour rather than failing every login later (or, for
-// TLS, silently serving in plain text): an auth_type or pool_mode no loaded plugin provides, TLS
-// modes that demand encryption, multi-host or abstract-socket server addresses. Throws
+// TLS, silently serving in plain text): an auth_type or pool_mode no loaded plugin provides,
+// abstract-socket server addresses. Throws
 // std::runtime_error naming the key and its origin.
 void check_supported(const RuntimeConfig& runtime);
 

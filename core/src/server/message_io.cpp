@@ -3,6 +3,8 @@
 
 #include <stdexcept>
 
+#include "server/tls_channel.hpp"
+
 namespace sluice {
 
 Awaitable<Message> read_message(Socket& sock, uint32_t max_length) {
@@ -22,6 +24,48 @@ Awaitable<Message> read_message(Socket& sock, uint32_t max_length) {
 
 Awaitable<void> write_all(Socket& sock, std::string_view data) {
   co_await asio::async_write(sock, asio::buffer(data.data(), data.size()), asio::use_awaitable);
+}
+
+namespace {
+
+Awaitable<void> tls_read_exactly(Socket& sock, TlsChannel& tls, std::span<uint8_t> out) {
+  size_t done = 0;
+  while (done < out.size()) done += co_await tls_read_some(sock, tls, out.subspan(done));
+}
+
+}  // namespace
+
+Awaitable<Message> read_message(Socket& sock, TlsChannel* tls, uint32_t max_length) {
+  if (!tls) co_return co_await read_message(sock, max_length);
+  uint8_t header[5];
+  co_await tls_read_exactly(sock, *tls, header);
+  uint32_t len = (uint32_t{header[1]} << 24) | (uint32_t{header[2]} << 16) |
+                 (uint32_t{header[3]} << 8) | uint32_t{header[4]};
+  if (len < 4 || len > max_length) throw std::runtime_error("invalid message length");
+  Message m;
+  m.type = static_cast<char>(header[0]);
+  m.body.resize(len - 4);
+  if (!m.body.empty()) {
+    co_await tls_read_exactly(
+        sock, *tls, std::span<uint8_t>(reinterpret_cast<uint8_t*>(m.body.data()), m.body.size()));
+  }
+  co_return m;
+}
+
+Awaitable<void> write_all(Socket& sock, TlsChannel* tls, std::string_view data) {
+  if (!tls) {
+    co_await write_all(sock, data);
+    co_return;
+  }
+  boost::system::error_code ec;
+  co_await tls_write_all(sock, *tls, as_bytes(data), ec);
+  if (ec) throw boost::system::system_error(ec);
+}
+
+Awaitable<size_t> read_some(Socket& sock, TlsChannel* tls, std::span<uint8_t> out) {
+  if (tls) co_return co_await tls_read_some(sock, *tls, out);
+  co_return co_await sock.async_read_some(asio::buffer(out.data(), out.size()),
+                                          asio::use_awaitable);
 }
 
 }  // namespace sluice

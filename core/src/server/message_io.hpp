@@ -10,6 +10,8 @@
 
 namespace sluice {
 
+class TlsChannel;
+
 struct Message {
   char type = 0;
   std::string body;  // without the 5-byte header
@@ -28,5 +30,11 @@ Awaitable<Message> read_message(Socket& sock, uint32_t max_length);
 
 // Writes all of `data`.
 Awaitable<void> write_all(Socket& sock, std::string_view data);
+
+// The same through `tls` when it is not null (a client that sent SSLRequest), else on `sock`.
+Awaitable<Message> read_message(Socket& sock, TlsChannel* tls, uint32_t max_length);
+Awaitable<void> write_all(Socket& sock, TlsChannel* tls, std::string_view data);
+// Reads what is there (at least one byte), waiting as needed. Throws on EOF and errors.
+Awaitable<size_t> read_some(Socket& sock, TlsChannel* tls, std::span<uint8_t> out);
 
 }  // namespace sluice

@@ -1,8 +1,11 @@
 // RuntimeConfig construction.
+#include <sys/stat.h>
+
 #include <algorithm>
 
 #include "plugin/registry.hpp"
 #include "server/daemon_context.hpp"
+#include "server/tls_context.hpp"
 
 namespace sluice {
 
@@ -47,17 +50,14 @@ void override_with(double& target, double user_value) {
   if (user_value >= 0) target = user_value;
 }
 
-// Every rule must be one this build can run: its method's plugin loaded, cert only where TLS is
-// required anyway (hostssl lines never match while client TLS is not built), map= with an ident
-// file.
+// Every rule must be one this build can run: its method's plugin loaded, map= with an ident file.
+// (cert is the daemon's own; on a connection without TLS it fails at login, as in PgBouncer.)
 void check_hba(const RuntimeConfig& rt) {
   const config::Config& cfg = *rt.config;
   if (!rt.hba)
     throw std::runtime_error(where(cfg, "auth_hba_file") + ": auth_type hba needs auth_hba_file");
   for (const config::HbaRule& r : rt.hba->rules()) {
     const std::string at = rt.hba->path() + ":" + std::to_string(r.line) + ": auth_hba_file: ";
-    if (r.method == config::HbaMethod::Cert && r.type != config::HbaConnType::HostSsl)
-      throw std::runtime_error(at + "cert authentication needs TLS, which is not supported yet");
     const std::string_view plugin_method = config::hba_method_auth_type(r.method);
     if (r.method != config::HbaMethod::Cert && !plugin_method.empty() &&
         !rt.plugins->auth_method(plugin_method))
@@ -74,8 +74,12 @@ void check_hba(const RuntimeConfig& rt) {
 void check_supported(const RuntimeConfig& rt) {
   const config::Config& cfg = *rt.config;
   std::string auth_type = cfg.str("auth_type");
-  // hba is the daemon's own: it picks a plugin's method per connection (check_hba).
-  if (auth_type != "hba" && !rt.plugins->auth_method(auth_type))
+  // hba and cert are the daemon's own: hba picks a method per connection (check_hba), cert checks
+  // the TLS client certificate the handshake verified.
+  if (auth_type == "cert" && parse_ssl_mode(cfg.str("client_tls_sslmode")) < SslMode::kVerifyCa)
+    throw std::runtime_error(where(cfg, "auth_type") +
+                             ": auth_type cert needs client_tls_sslmode verify-ca or verify-full");
+  if (auth_type != "hba" && auth_type != "cert" && !rt.plugins->auth_method(auth_type))
     throw std::runtime_error(where(cfg, "auth_type") + ": auth_type " + auth_type +
                              " is not available: no loaded plugin provides it");
   check_pool_mode(rt, cfg.str("pool_mode"), where(cfg, "pool_mode"));
@@ -89,14 +93,6 @@ void check_supported(const RuntimeConfig& rt) {
     if (!user.pool_mode.empty())
       check_pool_mode(rt, user.pool_mode,
                       user.file + ":" + std::to_string(user.line) + ": user " + name);
-  }
-  // TLS is not built yet: modes that promise encryption must not silently run in plain text.
-  // (allow/prefer are honoured as "plain text", as a client or server without TLS would get.)
-  for (const char* key : {"client_tls_sslmode", "server_tls_sslmode"}) {
-    std::string mode = cfg.str(key);
-    if (mode == "require" || mode == "verify-ca" || mode == "verify-full")
-      throw std::runtime_error(where(cfg, key) + ": " + mode +
-                               " needs TLS, which is not supported yet");
   }
   if (auth_type == "hba") check_hba(rt);
   if (cfg.boolean("syslog"))
@@ -129,6 +125,26 @@ std::shared_ptr<const RuntimeConfig> make_runtime(std::shared_ptr<const config::
   rt->server_reset_query = config->str("server_reset_query");
   rt->server_reset_query_always = config->boolean("server_reset_query_always");
   rt->tcp = tcp_options_from(*config);
+  rt->client_tls = make_client_tls_context(*config);
+  rt->client_tls_required = parse_ssl_mode(config->str("client_tls_sslmode")) >= SslMode::kRequire;
+  rt->server_tls = make_server_tls_context(*config);
+  const SslMode server_mode = parse_ssl_mode(config->str("server_tls_sslmode"));
+  rt->server_tls_required = server_mode >= SslMode::kRequire;
+  rt->server_tls_verify_host = server_mode == SslMode::kVerifyFull;
+  for (const char* key :
+       {"server_tls_sslmode", "server_tls_ca_file", "server_tls_key_file", "server_tls_cert_file",
+        "server_tls_protocols", "server_tls_ciphers", "server_tls13_ciphers"}) {
+    const std::string& value = config->str(key);
+    rt->server_tls_id += value;
+    // A file rewritten in place (a renewed certificate) counts as a change: PgBouncer applies
+    // new file contents to new server connections after RELOAD.
+    struct stat st {};
+    if (std::string_view(key).ends_with("_file") && !value.empty() &&
+        ::stat(value.c_str(), &st) == 0)
+      rt->server_tls_id += ' ' + std::to_string(st.st_mtim.tv_sec) + '.' +
+                           std::to_string(st.st_mtim.tv_nsec) + ' ' + std::to_string(st.st_size);
+    rt->server_tls_id += '\n';
+  }
   rt->config = std::move(config);
   rt->userlist = std::move(auth.userlist);
   rt->hba = std::move(auth.hba);

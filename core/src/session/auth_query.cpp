@@ -22,21 +22,21 @@ namespace sluice {
 namespace {
 
 // Sends the query and reads up to ReadyForQuery. Throws on I/O errors and malformed messages.
-Awaitable<AuthQueryResult> exchange(Socket& sock, const std::string& sql, const std::string& user,
-                                    uint32_t max_packet_size) {
+Awaitable<AuthQueryResult> exchange(Socket& sock, TlsChannel* tls, const std::string& sql,
+                                    const std::string& user, uint32_t max_packet_size) {
   std::string out;
   protocol::append_parse(out, "", sql);
   const std::optional<std::string> params[] = {user};
   protocol::append_bind(out, "", "", params);
   protocol::append_execute(out, "", 0);
   protocol::append_sync(out);
-  co_await write_all(sock, out);
+  co_await write_all(sock, tls, out);
 
   AuthQueryResult result;
   result.kind = AuthQueryResult::Kind::NoSuchUser;
   std::optional<std::string> failure;
   for (;;) {
-    Message m = co_await read_message(sock, max_packet_size);
+    Message m = co_await read_message(sock, tls, max_packet_size);
     if (m.type == 'Z') break;
     if (failure) continue;  // drain to ReadyForQuery, keep the first problem
     if (m.type == 'E') {
@@ -118,7 +118,7 @@ Awaitable<AuthQueryResult> ClientSession::run_auth_query(const std::string& user
   AuthQueryResult result;
   bool reusable = false;
   try {
-    result = co_await exchange(sock, sql, user, route.settings.max_packet_size);
+    result = co_await exchange(sock, server->tls.get(), sql, user, route.settings.max_packet_size);
     reusable = true;
   } catch (const std::exception& e) {
     spdlog::error("{}auth_query: {}", prefix(), e.what());

@@ -14,6 +14,7 @@
 #include "protocol/backend_messages.hpp"
 #include "server/message_io.hpp"
 #include "server/shard.hpp"
+#include "server/tls_channel.hpp"
 #include "session/client_session.hpp"
 
 namespace sluice {
@@ -77,6 +78,7 @@ void ClientSession::describe(std::vector<SocketRow>& clients,
         std::chrono::duration_cast<std::chrono::microseconds>(now - request_started_).count();
   }
   c.ptr = id_;
+  if (client_tls_) c.tls = client_tls_->describe();
   if (const std::string* app = find_param(client_params_, "application_name"))
     c.application_name = *app;
   c.id = static_cast<int64_t>(id_);
@@ -94,6 +96,7 @@ void ClientSession::describe(std::vector<SocketRow>& clients,
       local_address(const_cast<Socket&>(*server_sock_).native_handle(), &s.local_addr,
                     &s.local_port);
     }
+    if (server_->tls) s.tls = server_->tls->describe();
     s.connect_time_us = wall_us(server_->connected_at);
     s.request_time_us = c.request_time_us;
     s.close_needed = server_->close_needed ? 1 : 0;
@@ -147,14 +150,14 @@ Awaitable<bool> ClientSession::console_welcome() {
     protocol::append_parameter_status(out, "application_name", *app);
   protocol::append_backend_key_data(out, 0, 0);
   protocol::append_ready_for_query(out, 'I');
-  co_await write_all(client_, out);
+  co_await write_all(client_, client_tls_.get(), out);
   co_return true;
 }
 
 Awaitable<void> ClientSession::console_loop() {
   last_active_ = std::chrono::steady_clock::now();
   for (;;) {
-    Message m = co_await read_message(client_, 1 << 20);
+    Message m = co_await read_message(client_, client_tls_.get(), 1 << 20);
     last_active_ = std::chrono::steady_clock::now();
     if (m.type == 'X') co_return;
     if (m.type != 'Q') {
@@ -169,7 +172,7 @@ Awaitable<void> ClientSession::console_loop() {
     if (result.no_reply()) co_return;
     std::string out = result.render();
     protocol::append_ready_for_query(out, 'I');
-    co_await write_all(client_, out);
+    co_await write_all(client_, client_tls_.get(), out);
   }
 }
 

@@ -127,11 +127,11 @@ Awaitable<bool> ClientSession::console_extended(Message& m) {
       }
     } else {
       append_error(out, "unexpected message on the admin console");
-      co_await write_all(client_, out);
+      co_await write_all(client_, client_tls_.get(), out);
       co_return false;
     }
-    if (!out.empty()) co_await write_all(client_, out);
-    m = co_await read_message(client_, 1 << 20);
+    if (!out.empty()) co_await write_all(client_, client_tls_.get(), out);
+    m = co_await read_message(client_, client_tls_.get(), 1 << 20);
     last_active_ = std::chrono::steady_clock::now();
   }
 }

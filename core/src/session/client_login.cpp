@@ -17,6 +17,7 @@
 #include "protocol/startup_decoder.hpp"
 #include "server/message_io.hpp"
 #include "server/shard.hpp"
+#include "server/tls_channel.hpp"
 #include "session/cancel_registry.hpp"
 #include "session/client_session.hpp"
 #include "session/pool_route.hpp"
@@ -37,21 +38,44 @@ Awaitable<void> ClientSession::send_fatal(std::string_view sqlstate, std::string
   std::string out;
   protocol::append_error(out, "FATAL", sqlstate, message);
   boost::system::error_code ec;
-  co_await asio::async_write(client_, asio::buffer(out),
-                             asio::redirect_error(asio::use_awaitable, ec));
+  if (client_tls_) {
+    co_await tls_write_all(client_, *client_tls_, as_bytes(out), ec);
+    if (!ec) client_tls_->shutdown();
+  } else {
+    co_await asio::async_write(client_, asio::buffer(out),
+                               asio::redirect_error(asio::use_awaitable, ec));
+  }
   close_reason_ = std::string(message);
+}
+
+Awaitable<bool> ClientSession::start_client_tls() {
+  co_await write_all(client_, "S");
+  try {
+    client_tls_ = std::make_unique<TlsChannel>(runtime_->client_tls.get(), client_.native_handle(),
+                                               TlsChannel::Role::kAccept);
+    co_await tls_handshake(client_, *client_tls_);
+  } catch (const boost::system::system_error&) {
+    throw;  // a timeout (cancelled wait) or the client went away
+  } catch (const std::exception& e) {
+    // No FATAL: the client speaks TLS and we could not; PgBouncer just closes too.
+    spdlog::info("{}{}", prefix(), e.what());
+    close_reason_ = e.what();
+    client_tls_.reset();
+    co_return false;
+  }
+  co_return true;
 }
 
 Awaitable<bool> ClientSession::login() {
   const config::Config& cfg = *runtime_->config;
   std::string buf;
-  std::array<char, 1024> tmp;
+  std::array<uint8_t, 1024> tmp;
   protocol::StartupPacket packet;
   for (;;) {
     auto r = protocol::decode_startup(as_bytes(buf));
     if (r.status == protocol::DecodeStatus::NeedMore) {
-      size_t n = co_await client_.async_read_some(asio::buffer(tmp), asio::use_awaitable);
-      buf.append(tmp.data(), n);
+      size_t n = co_await read_some(client_, client_tls_.get(), tmp);
+      buf.append(reinterpret_cast<const char*>(tmp.data()), n);
       continue;
     }
     if (r.status == protocol::DecodeStatus::Error) {
@@ -61,12 +85,24 @@ Awaitable<bool> ClientSession::login() {
     buf.erase(0, r.consumed);
     if (r.packet.kind == protocol::StartupKind::SslRequest ||
         r.packet.kind == protocol::StartupKind::GssEncRequest) {
-      // TLS and GSS encryption are not offered (yet): 'N' and the client goes on in plain text.
-      if (!buf.empty()) {  // bytes after SSLRequest before our answer: a confused client
+      // Bytes after SSLRequest before our answer: a confused client, or plain text injected
+      // ahead of the handshake (CVE-2021-23214): never taken as if they came over TLS.
+      if (!buf.empty()) {
         co_await send_fatal("08P01", "unexpected data after SSLRequest");
         co_return false;
       }
-      co_await write_all(client_, "N");
+      if (r.packet.kind == protocol::StartupKind::SslRequest && client_tls_) {
+        close_reason_ = "SSL req inside SSL";
+        co_return false;
+      }
+      // TLS when client_tls_sslmode is not disable, never on the Unix socket; GSS encryption is
+      // never offered. 'N': the client goes on in plain text (or gives up).
+      if (r.packet.kind == protocol::StartupKind::SslRequest && runtime_->client_tls &&
+          !origin_.is_unix) {
+        if (!co_await start_client_tls()) co_return false;
+        continue;
+      }
+      co_await write_all(client_, client_tls_.get(), "N");
       continue;
     }
     if (r.packet.kind == protocol::StartupKind::Cancel) {
@@ -79,6 +115,11 @@ Awaitable<bool> ClientSession::login() {
       co_return false;
     }
     break;
+  }
+  // client_tls_sslmode require and above: TCP clients must have said SSLRequest first.
+  if (runtime_->client_tls_required && !client_tls_ && !origin_.is_unix) {
+    co_await send_fatal("08P01", "SSL required");
+    co_return false;
   }
 
   user_ = *packet.find("user");
@@ -124,15 +165,17 @@ Awaitable<bool> ClientSession::login() {
     co_return false;
   }
 
-  if (cfg.boolean("log_connections"))
-    spdlog::info("{}login attempt: db={} user={} tls=no replication=no", prefix(), database_,
-                 user_);
+  if (cfg.boolean("log_connections")) {
+    const std::string tls = client_tls_ ? client_tls_->describe() : std::string("no");
+    spdlog::info("{}login attempt: db={} user={} tls={} replication=no", prefix(), database_, user_,
+                 tls);
+  }
 
   if (packet.minor > 0 || !unknown_protocol_options.empty()) {
     // We speak 3.0: tell the client, it then carries on with 3.0 (protocol docs §55.2.1).
     std::string out;
     protocol::append_negotiate_protocol_version(out, 0, unknown_protocol_options);
-    co_await write_all(client_, out);
+    co_await write_all(client_, client_tls_.get(), out);
   }
 
   if (!co_await authenticate(user_, database_)) co_return false;
@@ -154,6 +197,7 @@ Awaitable<bool> ClientSession::authenticate(const std::string& user, const std::
     // The first matching line of auth_hba_file picks the method (reference §3.4).
     config::HbaConnection conn;
     conn.is_unix = origin_.is_unix;
+    conn.is_tls = client_tls_ != nullptr;
     conn.address = origin_.addr;
     conn.database = database;
     conn.user = user;
@@ -173,8 +217,11 @@ Awaitable<bool> ClientSession::authenticate(const std::string& user, const std::
       co_await send_fatal("08P01", "unix socket login rejected");
       co_return false;
     }
+    if (rule->method == config::HbaMethod::Cert)
+      co_return co_await authenticate_cert(user, rule->map);
     auth_type = std::string(config::hba_method_auth_type(rule->method));
   }
+  if (auth_type == "cert") co_return co_await authenticate_cert(user, {});
   const sluice_auth_method_vtable* method = runtime_->plugins->auth_method(auth_type);
   if (!method) {
     co_await send_fatal(
@@ -208,7 +255,7 @@ Awaitable<bool> ClientSession::authenticate(const std::string& user, const std::
                                  : nullptr;
   req.client_addr = addr.c_str();
   req.is_unix_socket = origin_.is_unix ? 1 : 0;
-  req.is_tls = 0;
+  req.is_tls = client_tls_ ? 1 : 0;
 
   sluice_auth_output out{};
   out.struct_size = sizeof out;
@@ -239,9 +286,9 @@ Awaitable<bool> ClientSession::authenticate(const std::string& user, const std::
         .begin(static_cast<char>(out.message_type))
         .bytes(std::span<const uint8_t>(out.payload, out.payload_len))
         .end();
-    co_await write_all(client_, msg);
+    co_await write_all(client_, client_tls_.get(), msg);
     // A password packet is small; PostgreSQL caps authentication packets similarly.
-    Message reply = co_await read_message(client_, 65536);
+    Message reply = co_await read_message(client_, client_tls_.get(), 65536);
     if (reply.type == 'X') co_return false;
     out = sluice_auth_output{};
     out.struct_size = sizeof out;
@@ -250,6 +297,32 @@ Awaitable<bool> ClientSession::authenticate(const std::string& user, const std::
       co_await send_fatal("08P01", "authentication failed: auth plugin error");
       co_return false;
     }
+  }
+  co_return true;
+}
+
+// PgBouncer's checks and texts (login_via_cert): TLS, a certificate the handshake verified against
+// client_tls_ca_file, and its subject CN equal to the user (or mapped to it by `map`).
+Awaitable<bool> ClientSession::authenticate_cert(const std::string& user, const std::string& map) {
+  if (!client_tls_) {
+    co_await send_fatal("08P01", "TLS connection required");
+    co_return false;
+  }
+  if (!client_tls_->peer_certificate_present()) {
+    co_await send_fatal("08P01", "TLS client certificate required");
+    co_return false;
+  }
+  const std::optional<std::string> cn = client_tls_->peer_common_name();
+  if (!cn) {
+    co_await send_fatal("08P01", "Invalid TLS certificate");
+    co_return false;
+  }
+  const bool ok =
+      map.empty() ? *cn == user : runtime_->ident && runtime_->ident->allows(map, *cn, user);
+  if (!ok) {
+    spdlog::info("{}TLS certificate CN {} does not match user {}", prefix(), *cn, user);
+    co_await send_fatal("08P01", "TLS certificate name mismatch");
+    co_return false;
   }
   co_return true;
 }
@@ -300,7 +373,7 @@ Awaitable<void> ClientSession::finish_authentication(const sluice_auth_output& o
         .begin(static_cast<char>(out.ok_message_type))
         .bytes(std::span<const uint8_t>(out.ok_payload, out.ok_payload_len))
         .end();
-    co_await write_all(client_, msg);
+    co_await write_all(client_, client_tls_.get(), msg);
   }
 }
 
@@ -409,7 +482,7 @@ Awaitable<bool> ClientSession::route_and_welcome() {
   ctx_.cancels().add(cancel_pid_, cancel_key_, weak_from_this());
   protocol::append_backend_key_data(out, cancel_pid_, cancel_key_);
   protocol::append_ready_for_query(out, 'I');
-  co_await write_all(client_, out);
+  co_await write_all(client_, client_tls_.get(), out);
   co_return true;
 }
 

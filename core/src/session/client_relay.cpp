@@ -16,6 +16,7 @@
 #include "protocol/message_parsers.hpp"
 #include "server/message_io.hpp"
 #include "server/shard.hpp"
+#include "server/tls_channel.hpp"
 #include "session/cancel_registry.hpp"
 #include "session/client_session.hpp"
 
@@ -249,8 +250,9 @@ Awaitable<bool> ClientSession::link_server() {
     sql += tracked_param_sets();
     if (sql.empty()) co_return true;
     try {
-      QueryOutcome q = co_await run_server_query(*server_sock_, sql, server_->params,
-                                                 pool_->settings().max_packet_size);
+      QueryOutcome q =
+          co_await run_server_query(*server_sock_, server_->tls.get(), sql, server_->params,
+                                    pool_->settings().max_packet_size);
       if (!q.error && q.tx_status == 'I') co_return true;
       spdlog::warn("{}invalid server parameter: {}", prefix(), q.error ? q.error->message : "");
       server_->fd = server_sock_->release();
@@ -283,14 +285,21 @@ Awaitable<void> ClientSession::client_loop() {
   last_active_ = Clock::now();
   for (;;) {
     boost::system::error_code ec;
-    // Idle clients wait for readability without holding a buffer (DESIGN.md §9).
-    co_await client_.async_wait(Socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
+    // Idle clients wait for readability without holding a buffer (DESIGN.md §9). A TLS client
+    // may have bytes OpenSSL already took from the socket: then there is nothing to wait for.
+    if (!client_tls_) {
+      co_await client_.async_wait(Socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
+    } else if (!client_tls_->has_pending()) {
+      co_await client_.async_wait(client_tls_->read_wait(),
+                                  asio::redirect_error(asio::use_awaitable, ec));
+    }
     if (client_gone_) break;
     if (ec) break;
     if (ctx_.suspended.load(std::memory_order_relaxed)) co_await wait_while_suspended();
     if (client_gone_) break;
     BufferPool::Lease buf = shard_.buffers().take();
-    size_t n = client_.read_some(asio::buffer(buf.data(), buf.size()), ec);
+    size_t n = client_tls_ ? client_tls_->read_some(buf.data(), buf.size(), ec)
+                           : client_.read_some(asio::buffer(buf.data(), buf.size()), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
     if (ec) break;  // EOF or reset: the client went away
     const Clock::time_point now = Clock::now();
@@ -386,6 +395,13 @@ Awaitable<void> ClientSession::client_loop() {
           break;
         }
       }
+      if (TlsChannel* tls = server_->tls.get(); tls && !send.empty()) {
+        client_writing_ = true;
+        co_await tls_write_all(*server_sock_, *tls, send, ec);
+        client_writing_ = false;
+        if (finish_waiting_) wakeup_->cancel();
+        send = {};
+      }
       // Most writes complete at once on a non-blocking socket: only the rest goes async.
       size_t done =
           send.empty() ? 0 : server_sock_->write_some(asio::buffer(send.data(), send.size()), ec);
@@ -424,8 +440,14 @@ Awaitable<void> ClientSession::server_loop(std::shared_ptr<ClientSession> self) 
   bool reusable = true;
   for (;;) {
     boost::system::error_code ec;
-    co_await self->server_sock_->async_wait(Socket::wait_read,
-                                            asio::redirect_error(asio::use_awaitable, ec));
+    TlsChannel* const server_tls = self->server_->tls.get();
+    if (!server_tls) {
+      co_await self->server_sock_->async_wait(Socket::wait_read,
+                                              asio::redirect_error(asio::use_awaitable, ec));
+    } else if (!server_tls->has_pending()) {
+      co_await self->server_sock_->async_wait(server_tls->read_wait(),
+                                              asio::redirect_error(asio::use_awaitable, ec));
+    }
     if (self->client_gone_) break;
     if (ec) {
       self->server_broken_ = true;
@@ -438,8 +460,9 @@ Awaitable<void> ClientSession::server_loop(std::shared_ptr<ClientSession> self) 
     Prepared* const ps = self->ps_.get();  // set before the link when statements are tracked
     const size_t held = ps ? ps->held.size : 0;
     if (held > 0) std::memcpy(buf.data(), ps->held.bytes.data(), held);
-    size_t n =
-        self->server_sock_->read_some(asio::buffer(buf.data() + held, buf.size() - held), ec);
+    size_t n = server_tls ? server_tls->read_some(buf.data() + held, buf.size() - held, ec)
+                          : self->server_sock_->read_some(
+                                asio::buffer(buf.data() + held, buf.size() - held), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
     if (ec) {
       self->server_broken_ = true;
@@ -555,8 +578,12 @@ Awaitable<void> ClientSession::server_loop(std::shared_ptr<ClientSession> self) 
                      self->prefix());
         // The retry ends only once the request is written: until then the client loop must not
         // write its next one to the same socket.
-        co_await asio::async_write(*self->server_sock_, asio::buffer(again),
-                                   asio::redirect_error(asio::use_awaitable, ec));
+        if (TlsChannel* tls = self->server_->tls.get()) {
+          co_await tls_write_all(*self->server_sock_, *tls, as_bytes(again), ec);
+        } else {
+          co_await asio::async_write(*self->server_sock_, asio::buffer(again),
+                                     asio::redirect_error(asio::use_awaitable, ec));
+        }
         self->end_retry();
         if (ec) {
           self->server_broken_ = true;
@@ -569,12 +596,21 @@ Awaitable<void> ClientSession::server_loop(std::shared_ptr<ClientSession> self) 
       // No retry: the client gets everything held back, as it came.
       std::string answers = std::move(ps->retry_held);
       self->end_retry();
-      co_await asio::async_write(self->client_, asio::buffer(answers),
-                                 asio::redirect_error(asio::use_awaitable, ec));
+      if (self->client_tls_) {
+        co_await tls_write_all(self->client_, *self->client_tls_, as_bytes(answers), ec);
+      } else {
+        co_await asio::async_write(self->client_, asio::buffer(answers),
+                                   asio::redirect_error(asio::use_awaitable, ec));
+      }
       if (ec) {
         self->close_client("client unexpected eof");
         break;
       }
+      n = 0;
+    }
+    if (self->client_tls_) {
+      if (n > 0)
+        co_await tls_write_all(self->client_, *self->client_tls_, span_of(buf.data(), n), ec);
       n = 0;
     }
     size_t done = n == 0 ? 0 : self->client_.write_some(asio::buffer(buf.data(), n), ec);
@@ -634,8 +670,9 @@ Awaitable<void> ClientSession::finish_server(bool reusable) {
     const std::string& reset_query = runtime_->server_reset_query;
     if (reset && !reset_query.empty()) {
       try {
-        QueryOutcome q = co_await run_server_query(*server_sock_, reset_query, server_->params,
-                                                   pool_->settings().max_packet_size);
+        QueryOutcome q =
+            co_await run_server_query(*server_sock_, server_->tls.get(), reset_query,
+                                      server_->params, pool_->settings().max_packet_size);
         if (q.error || q.tx_status != 'I') reusable = false;
         // DISCARD ALL (the default) or DEALLOCATE ALL drops the prepared statements.
         if (resets_statements(reset_query)) server_->statements.clear();

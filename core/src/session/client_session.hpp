@@ -24,6 +24,7 @@
 namespace sluice {
 
 class Shard;
+class TlsChannel;
 namespace admin {
 struct ConsoleCommand;
 class ResultBuilder;
@@ -73,6 +74,11 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   Awaitable<bool> route_and_welcome();
   Awaitable<void> handle_cancel(uint32_t pid, uint32_t key);
   Awaitable<void> send_fatal(std::string_view sqlstate, std::string_view message);
+  // SSLRequest answered 'S': the TLS handshake on the client socket. False when it failed.
+  Awaitable<bool> start_client_tls();
+  // auth_type=cert, or an hba cert line: the verified client certificate's CN must be the user
+  // (or map to it through auth_ident_file `map`).
+  Awaitable<bool> authenticate_cert(const std::string& user, const std::string& map);
 
   // Admin console (client_console.cpp): the virtual database "pgbouncer".
   Awaitable<bool> console_welcome();
@@ -137,6 +143,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   Shard& shard_;
   DaemonContext& ctx_;
   Socket client_;
+  std::unique_ptr<TlsChannel> client_tls_;  // after SSLRequest 'S'; destroyed before client_
   ClientOrigin origin_;
   uint64_t id_;
   std::chrono::steady_clock::time_point connected_at_;

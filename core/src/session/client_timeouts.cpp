@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "protocol/backend_messages.hpp"
+#include "server/tls_channel.hpp"
 #include "session/client_session.hpp"
 
 namespace sluice {
@@ -71,7 +72,8 @@ void ClientSession::send_wait_notice() {
                           "No server connection available in postgres backend, client being "
                           "queued");
   boost::system::error_code ec;
-  size_t n = client_.write_some(asio::buffer(out), ec);
+  size_t n = client_tls_ ? client_tls_->write_some(out.data(), out.size(), ec)
+                         : client_.write_some(asio::buffer(out), ec);
   if (ec == asio::error::would_block || ec == asio::error::try_again) {
     n = 0;
     ec = {};

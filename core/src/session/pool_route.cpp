@@ -41,6 +41,10 @@ PoolRoute route_pool(const RuntimeConfig& rt, const config::DatabaseEntry& entry
   s.balance_hosts = entry.load_balance_hosts != "disable";
   s.login_retry = cfg.seconds("server_login_retry");
   s.tcp = rt.tcp;
+  s.tls = rt.server_tls;
+  s.tls_required = rt.server_tls_required;
+  s.tls_verify_host = rt.server_tls_verify_host;
+  s.tls_id = rt.server_tls_id;
   s.connect_timeout = cfg.seconds("server_connect_timeout");
   s.idle_timeout = cfg.seconds("server_idle_timeout");
   s.lifetime = entry.server_lifetime >= 0 ? entry.server_lifetime : cfg.seconds("server_lifetime");
@@ -79,7 +83,8 @@ bool same_pool_identity(const PoolSettings& a, const PoolSettings& b) {
          a.host == b.host && a.unix_socket_dir == b.unix_socket_dir && a.port == b.port &&
          a.dbname == b.dbname && a.startup_params == b.startup_params &&
          a.connect_query == b.connect_query && a.pool_mode_name == b.pool_mode_name &&
-         a.balance_hosts == b.balance_hosts && a.forced_user == b.forced_user;
+         a.balance_hosts == b.balance_hosts && a.forced_user == b.forced_user &&
+         a.tls_id == b.tls_id;
 }
 
 }  // namespace sluice

@@ -354,8 +354,12 @@ Awaitable<void> ClientSession::client_loop() {
         // Closing statements needs no server: the pooler answers itself.
         std::string answer;
         if (ps_ && answer_closes_locally(answer)) {
-          co_await asio::async_write(client_, asio::buffer(answer),
-                                     asio::redirect_error(asio::use_awaitable, ec));
+          if (client_tls_) {
+            co_await tls_write_all(client_, *client_tls_, as_bytes(answer), ec);
+          } else {
+            co_await asio::async_write(client_, asio::buffer(answer),
+                                       asio::redirect_error(asio::use_awaitable, ec));
+          }
           if (ec) {
             close_client("client unexpected eof");
             break;

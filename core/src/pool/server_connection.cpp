@@ -41,7 +41,7 @@ uint64_t next_connection_id() {
 
 bool ServerConnection::idle_and_open() const {
   if (fd < 0) return false;
-  if (tls && tls->has_pending()) return false;  // TLS bytes already read: the server spoke
+  if (tls && tls->has_unread_bytes()) return false;  // TLS bytes already read: the server spoke
   char byte;
   ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;

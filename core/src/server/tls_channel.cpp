@@ -43,8 +43,14 @@ TlsChannel::TlsChannel(SSL_CTX* ctx, int fd, Role role, const std::string& host_
       // SNI for address literals).
       X509_VERIFY_PARAM* param = SSL_get0_param(ssl_);
       if (X509_VERIFY_PARAM_set1_ip_asc(param, host_name.c_str()) != 1) {
-        SSL_set_tlsext_host_name(ssl_, host_name.c_str());
-        SSL_set1_host(ssl_, host_name.c_str());
+        // Without the name check verify-full would quietly be verify-ca: refuse instead.
+        if (SSL_set_tlsext_host_name(ssl_, host_name.c_str()) != 1 ||
+            SSL_set1_host(ssl_, host_name.c_str()) != 1) {
+          SSL_free(ssl_);
+          ssl_ = nullptr;
+          throw std::runtime_error("TLS: cannot check the server certificate against host name " +
+                                   host_name);
+        }
       }
     }
   }
@@ -106,6 +112,10 @@ bool TlsChannel::handshake_step(boost::system::error_code& ec) {
 }
 
 size_t TlsChannel::read_some(void* data, size_t size, boost::system::error_code& ec) {
+  if (detached_) {
+    ec = asio::error::bad_descriptor;
+    return 0;
+  }
   ERR_clear_error();
   size_t n = 0;
   const int r = SSL_read_ex(ssl_, data, size, &n);
@@ -118,6 +128,10 @@ size_t TlsChannel::read_some(void* data, size_t size, boost::system::error_code&
 }
 
 size_t TlsChannel::write_some(const void* data, size_t size, boost::system::error_code& ec) {
+  if (detached_) {
+    ec = asio::error::bad_descriptor;
+    return 0;
+  }
   ERR_clear_error();
   size_t n = 0;
   const int r = SSL_write_ex(ssl_, data, size, &n);

@@ -42,9 +42,16 @@ class TlsChannel {
   size_t write_some(const void* data, size_t size, boost::system::error_code& ec);
   Socket::wait_type write_wait() const { return write_want_; }
 
-  // Decrypted bytes (or a whole record) already read from the socket: do not wait for
-  // readability before the next read_some.
-  bool has_pending() const { return SSL_has_pending(ssl_) == 1; }
+  // Decrypted application data is ready inside OpenSSL: the next read_some returns it without the
+  // socket being readable, so do not wait for readability first. (Not SSL_has_pending: that is
+  // also true for a record only partly received, and skipping the wait then spins the shard.)
+  bool has_pending() const { return SSL_pending(ssl_) > 0; }
+  // Any bytes read from the socket and not handed out yet, even part of a record: an idle server
+  // that sent something.
+  bool has_unread_bytes() const { return SSL_has_pending(ssl_) == 1; }
+  // The descriptor was closed under the channel: every later read or write fails at once instead
+  // of reaching a descriptor number that may belong to another connection by then.
+  void detach() { detached_ = true; }
 
   // "TLSv1.3/TLS_AES_256_GCM_SHA384/ECDH=X25519": SHOW CLIENTS `tls`, log_connections.
   std::string describe() const;
@@ -64,6 +71,7 @@ class TlsChannel {
   SSL* ssl_ = nullptr;
   bool established_ = false;
   bool broken_ = false;
+  bool detached_ = false;
   Socket::wait_type handshake_want_ = Socket::wait_read;
   Socket::wait_type read_want_ = Socket::wait_read;
   Socket::wait_type write_want_ = Socket::wait_write;

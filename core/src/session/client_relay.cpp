@@ -420,6 +420,7 @@ Awaitable<void> ClientSession::client_loop() {
       }
       if (ec && server_sock_ && server_sock_->is_open()) {
         server_broken_ = true;
+        if (server_->tls) server_->tls->detach();
         server_sock_->close(ec);
       }
     }

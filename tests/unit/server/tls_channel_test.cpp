@@ -1,6 +1,7 @@
 // TlsChannel over a socketpair, both ends non-blocking, driven by hand: the handshake, then what
-// the relay relies on (would_block with a direction, SSL_has_pending, partial writes retried with
-// the same bytes, eof at close_notify), and the certificate checks cert auth uses.
+// the relay relies on (would_block with a direction, pending data vs a partial record, partial
+// writes retried with the same bytes, eof at close_notify), and the certificate checks cert auth
+// uses.
 #include "server/tls_channel.hpp"
 
 #include <fcntl.h>
@@ -131,6 +132,40 @@ TEST_F(TlsChannelTest, a_record_larger_than_the_buffer_stays_pending) {
   std::string rest = drain_server();
   EXPECT_EQ(rest.size(), 900u);
   EXPECT_FALSE(server_->has_pending());
+}
+
+TEST_F(TlsChannelTest, a_record_only_partly_received_is_not_pending_data) {
+  ASSERT_TRUE(handshake());
+  boost::system::error_code ec;
+  const std::string msg(3000, 'y');
+  ASSERT_EQ(client_->write_some(msg.data(), msg.size(), ec), msg.size());
+  // Take the record off the server's socket and give it back in two halves (a socketpair is
+  // bidirectional: what is sent on fds_[1] arrives at fds_[0]).
+  std::vector<char> record(8192);
+  const ssize_t len = ::recv(fds_[0], record.data(), record.size(), MSG_DONTWAIT);
+  ASSERT_GT(len, 100);
+  ASSERT_EQ(::send(fds_[1], record.data(), static_cast<size_t>(len / 2), 0), len / 2);
+  char buf[4096];
+  EXPECT_EQ(server_->read_some(buf, sizeof buf, ec), 0u);
+  EXPECT_EQ(ec, asio::error::would_block);
+  // Half a record inside OpenSSL is no data: the relay must wait for the socket (skipping the wait
+  // would spin the shard until the rest arrives) - but an idle server has spoken.
+  EXPECT_FALSE(server_->has_pending());
+  EXPECT_TRUE(server_->has_unread_bytes());
+  ASSERT_EQ(::send(fds_[1], record.data() + len / 2, static_cast<size_t>(len - len / 2), 0),
+            len - len / 2);
+  EXPECT_EQ(drain_server(), msg);
+}
+
+TEST_F(TlsChannelTest, a_detached_channel_fails_at_once) {
+  ASSERT_TRUE(handshake());
+  client_->detach();
+  boost::system::error_code ec;
+  EXPECT_EQ(client_->write_some("x", 1, ec), 0u);
+  EXPECT_EQ(ec, asio::error::bad_descriptor);
+  char buf[4];
+  EXPECT_EQ(client_->read_some(buf, sizeof buf, ec), 0u);
+  EXPECT_EQ(ec, asio::error::bad_descriptor);
 }
 
 TEST_F(TlsChannelTest, full_socket_buffer_gives_would_block_then_the_same_bytes_go_through) {

@@ -7,15 +7,25 @@
 
 namespace sluice {
 
-Awaitable<Message> read_message(Socket& sock, uint32_t max_length) {
-  uint8_t header[5];
-  co_await asio::async_read(sock, asio::buffer(header), asio::use_awaitable);
+namespace {
+
+// A message with its type and a body sized from the 5-byte header; throws on a bad length.
+Message message_for_header(const uint8_t (&header)[5], uint32_t max_length) {
   uint32_t len = (uint32_t{header[1]} << 24) | (uint32_t{header[2]} << 16) |
                  (uint32_t{header[3]} << 8) | uint32_t{header[4]};
   if (len < 4 || len > max_length) throw std::runtime_error("invalid message length");
   Message m;
   m.type = static_cast<char>(header[0]);
   m.body.resize(len - 4);
+  return m;
+}
+
+}  // namespace
+
+Awaitable<Message> read_message(Socket& sock, uint32_t max_length) {
+  uint8_t header[5];
+  co_await asio::async_read(sock, asio::buffer(header), asio::use_awaitable);
+  Message m = message_for_header(header, max_length);
   if (!m.body.empty()) {
     co_await asio::async_read(sock, asio::buffer(m.body), asio::use_awaitable);
   }
@@ -39,12 +49,7 @@ Awaitable<Message> read_message(Socket& sock, TlsChannel* tls, uint32_t max_leng
   if (!tls) co_return co_await read_message(sock, max_length);
   uint8_t header[5];
   co_await tls_read_exactly(sock, *tls, header);
-  uint32_t len = (uint32_t{header[1]} << 24) | (uint32_t{header[2]} << 16) |
-                 (uint32_t{header[3]} << 8) | uint32_t{header[4]};
-  if (len < 4 || len > max_length) throw std::runtime_error("invalid message length");
-  Message m;
-  m.type = static_cast<char>(header[0]);
-  m.body.resize(len - 4);
+  Message m = message_for_header(header, max_length);
   if (!m.body.empty()) {
     co_await tls_read_exactly(
         sock, *tls, std::span<uint8_t>(reinterpret_cast<uint8_t*>(m.body.data()), m.body.size()));

@@ -5,27 +5,11 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include <array>
 #include <stdexcept>
 
+#include "server/tls_context.hpp"
+
 namespace sluice {
-
-namespace {
-
-// The oldest queued OpenSSL error as text, and the queue emptied.
-std::string openssl_error_text() {
-  std::string text;
-  while (unsigned long e = ERR_get_error()) {
-    if (text.empty()) {
-      std::array<char, 256> buf{};
-      ERR_error_string_n(e, buf.data(), buf.size());
-      text = buf.data();
-    }
-  }
-  return text;
-}
-
-}  // namespace
 
 TlsChannel::TlsChannel(SSL_CTX* ctx, int fd, Role role, const std::string& host_name)
     : ssl_(SSL_new(ctx)) {

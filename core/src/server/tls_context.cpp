@@ -9,9 +9,7 @@
 
 namespace sluice {
 
-namespace {
-
-std::string openssl_error() {
+std::string openssl_error_text() {
   std::string text;
   while (unsigned long e = ERR_get_error()) {
     if (text.empty()) {
@@ -22,6 +20,8 @@ std::string openssl_error() {
   }
   return text;
 }
+
+namespace {
 
 std::string where(const config::Config& cfg, std::string_view key) {
   const std::string origin = cfg.origin(key);
@@ -109,10 +109,10 @@ void apply_common(SSL_CTX* c, const config::Config& cfg, const std::string& pref
   if (range.min_version < TLS1_2_VERSION) SSL_CTX_set_security_level(c, 0);
   const std::string ciphers = tls_cipher_list(cfg.str(prefix + "_tls_ciphers"));
   if (!ciphers.empty() && SSL_CTX_set_cipher_list(c, ciphers.c_str()) != 1)
-    throw std::runtime_error(where(cfg, prefix + "_tls_ciphers") + ": " + openssl_error());
+    throw std::runtime_error(where(cfg, prefix + "_tls_ciphers") + ": " + openssl_error_text());
   const std::string& tls13 = cfg.str(prefix + "_tls13_ciphers");
   if (!tls13.empty() && SSL_CTX_set_ciphersuites(c, tls13.c_str()) != 1)
-    throw std::runtime_error(where(cfg, prefix + "_tls13_ciphers") + ": " + openssl_error());
+    throw std::runtime_error(where(cfg, prefix + "_tls13_ciphers") + ": " + openssl_error_text());
 }
 
 }  // namespace
@@ -122,7 +122,7 @@ SslCtxPtr make_server_tls_context(const config::Config& cfg) {
   if (mode == SslMode::kDisable) return nullptr;
   ERR_clear_error();
   SslCtxPtr ctx(SSL_CTX_new(TLS_client_method()), SSL_CTX_free);
-  if (!ctx) throw std::runtime_error("TLS setup failed: " + openssl_error());
+  if (!ctx) throw std::runtime_error("TLS setup failed: " + openssl_error_text());
   SSL_CTX* c = ctx.get();
   apply_common(c, cfg, "server");
   const std::string& key_file = cfg.str("server_tls_key_file");
@@ -130,11 +130,11 @@ SslCtxPtr make_server_tls_context(const config::Config& cfg) {
   const std::string& ca_file = cfg.str("server_tls_ca_file");
   if (!cert_file.empty() && SSL_CTX_use_certificate_chain_file(c, cert_file.c_str()) != 1)
     throw std::runtime_error(where(cfg, "server_tls_cert_file") + ": " + cert_file + ": " +
-                             openssl_error());
+                             openssl_error_text());
   if (!key_file.empty()) {
     if (SSL_CTX_use_PrivateKey_file(c, key_file.c_str(), SSL_FILETYPE_PEM) != 1)
       throw std::runtime_error(where(cfg, "server_tls_key_file") + ": " + key_file + ": " +
-                               openssl_error());
+                               openssl_error_text());
     if (SSL_CTX_check_private_key(c) != 1)
       throw std::runtime_error(where(cfg, "server_tls_key_file") + ": " + key_file +
                                ": does not match server_tls_cert_file");
@@ -144,7 +144,7 @@ SslCtxPtr make_server_tls_context(const config::Config& cfg) {
                                    : SSL_CTX_load_verify_locations(c, ca_file.c_str(), nullptr);
     if (ok != 1)
       throw std::runtime_error(where(cfg, "server_tls_ca_file") + ": " + ca_file + ": " +
-                               openssl_error());
+                               openssl_error_text());
     SSL_CTX_set_verify(c, SSL_VERIFY_PEER, nullptr);
   } else {
     SSL_CTX_set_verify(c, SSL_VERIFY_NONE, nullptr);  // require: encryption, no identity check
@@ -168,7 +168,7 @@ SslCtxPtr make_client_tls_context(const config::Config& cfg) {
 
   ERR_clear_error();
   SslCtxPtr ctx(SSL_CTX_new(TLS_server_method()), SSL_CTX_free);
-  if (!ctx) throw std::runtime_error("TLS setup failed: " + openssl_error());
+  if (!ctx) throw std::runtime_error("TLS setup failed: " + openssl_error_text());
   SSL_CTX* c = ctx.get();
   // The relay writes what it has and may retry from another buffer; idle connections keep no
   // record buffers (DESIGN.md §9: an idle client holds no buffer).
@@ -189,29 +189,29 @@ SslCtxPtr make_client_tls_context(const config::Config& cfg) {
 
   const std::string ciphers = tls_cipher_list(cfg.str("client_tls_ciphers"));
   if (!ciphers.empty() && SSL_CTX_set_cipher_list(c, ciphers.c_str()) != 1)
-    throw std::runtime_error(where(cfg, "client_tls_ciphers") + ": " + openssl_error());
+    throw std::runtime_error(where(cfg, "client_tls_ciphers") + ": " + openssl_error_text());
   const std::string& tls13 = cfg.str("client_tls13_ciphers");
   if (!tls13.empty() && SSL_CTX_set_ciphersuites(c, tls13.c_str()) != 1)
-    throw std::runtime_error(where(cfg, "client_tls13_ciphers") + ": " + openssl_error());
+    throw std::runtime_error(where(cfg, "client_tls13_ciphers") + ": " + openssl_error_text());
   const std::string& curve = cfg.str("client_tls_ecdhcurve");
   if (curve != "auto" && curve != "none" && !curve.empty() &&
       SSL_CTX_set1_groups_list(c, curve.c_str()) != 1)
-    throw std::runtime_error(where(cfg, "client_tls_ecdhcurve") + ": " + openssl_error());
+    throw std::runtime_error(where(cfg, "client_tls_ecdhcurve") + ": " + openssl_error_text());
   if (cfg.str("client_tls_dheparams") != "none") SSL_CTX_set_dh_auto(c, 1);
 
   if (SSL_CTX_use_certificate_chain_file(c, cert_file.c_str()) != 1)
     throw std::runtime_error(where(cfg, "client_tls_cert_file") + ": " + cert_file + ": " +
-                             openssl_error());
+                             openssl_error_text());
   if (SSL_CTX_use_PrivateKey_file(c, key_file.c_str(), SSL_FILETYPE_PEM) != 1)
     throw std::runtime_error(where(cfg, "client_tls_key_file") + ": " + key_file + ": " +
-                             openssl_error());
+                             openssl_error_text());
   if (SSL_CTX_check_private_key(c) != 1)
     throw std::runtime_error(where(cfg, "client_tls_key_file") + ": " + key_file +
                              ": does not match client_tls_cert_file");
   if (!ca_file.empty()) {
     if (SSL_CTX_load_verify_locations(c, ca_file.c_str(), nullptr) != 1)
       throw std::runtime_error(where(cfg, "client_tls_ca_file") + ": " + ca_file + ": " +
-                               openssl_error());
+                               openssl_error_text());
     // verify-ca/verify-full demand a valid client certificate; below that one is asked for and,
     // if sent, must verify (PgBouncer: libtls optional verification).
     int verify = SSL_VERIFY_PEER;

@@ -12,6 +12,9 @@
 
 namespace sluice {
 
+// The oldest queued OpenSSL error as text, and the queue emptied (for error messages).
+std::string openssl_error_text();
+
 using SslCtxPtr = std::shared_ptr<SSL_CTX>;
 
 // client_tls_sslmode / server_tls_sslmode, in PgBouncer's order.

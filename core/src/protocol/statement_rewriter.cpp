@@ -1,5 +1,6 @@
 #include "protocol/statement_rewriter.hpp"
 
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -98,6 +99,24 @@ std::string ensure_on_server(RewriteContext& ctx, const StatementRef& text, std:
   return e.name;
 }
 
+// Bind/Describe of the client's statement `name`: its server-side name, prepared on this server
+// first when needed. Nullopt when the client never prepared it: then the message went to `out`
+// unchanged (`ok`), or the client must be closed (`ok` false, `error` set).
+std::optional<std::string> server_name_for(RewriteContext& ctx, std::string_view name,
+                                           std::span<const uint8_t> whole, std::string& out,
+                                           bool& ok, RewriteError& error) {
+  bool pass = false;
+  const StatementRef* text = client_statement(ctx, name, pass, error);
+  if (!text) {
+    if (pass) append_raw(out, whole);
+    ok = pass;
+    return std::nullopt;
+  }
+  const StatementRef keep = *text;  // ensure_on_server may not invalidate what it reads
+  ctx.named_statements = true;
+  return ensure_on_server(ctx, keep, out);
+}
+
 bool malformed(RewriteError& error, char type) {
   error = {"08P01", std::string("invalid packet: malformed '") + type + "' message"};
   return false;
@@ -161,29 +180,24 @@ bool rewrite_frontend_message(std::span<const uint8_t> whole, RewriteContext& ct
         append_raw(out, whole);
         return true;
       }
-      bool pass = false;
-      const StatementRef* text = client_statement(ctx, *stmt, pass, error);
-      if (!text) {
-        if (pass) append_raw(out, whole);
-        return pass;
-      }
-      const StatementRef keep = *text;
-      ctx.named_statements = true;
-      std::string server_name = ensure_on_server(ctx, keep, out);
+      bool ok = true;
+      const std::optional<std::string> server_name =
+          server_name_for(ctx, *stmt, whole, out, ok, error);
+      if (!server_name) return ok;
       const uint32_t length = load_be32(whole.data() + 1);
       if (whole.size() == size_t{length} + 1) {
-        MessageBuilder(out).begin('B').cstr(*portal).cstr(server_name).bytes(r.rest()).end();
+        MessageBuilder(out).begin('B').cstr(*portal).cstr(*server_name).bytes(r.rest()).end();
         return true;
       }
       // The head of a large Bind (frontend_framer.hpp): its parameters follow unchanged, so the
       // length is adjusted for the new name here.
       const uint32_t new_length =
-          length - static_cast<uint32_t>(stmt->size()) + static_cast<uint32_t>(server_name.size());
+          length - static_cast<uint32_t>(stmt->size()) + static_cast<uint32_t>(server_name->size());
       out.push_back('B');
       for (int shift = 24; shift >= 0; shift -= 8)
         out.push_back(static_cast<char>((new_length >> shift) & 0xff));
       out.append(*portal).push_back('\0');
-      out.append(server_name).push_back('\0');
+      out.append(*server_name).push_back('\0');
       out.append(reinterpret_cast<const char*>(r.rest().data()), r.rest().size());
       return true;
     }
@@ -195,16 +209,11 @@ bool rewrite_frontend_message(std::span<const uint8_t> whole, RewriteContext& ct
         append_raw(out, whole);
         return true;
       }
-      bool pass = false;
-      const StatementRef* text = client_statement(ctx, *name, pass, error);
-      if (!text) {
-        if (pass) append_raw(out, whole);
-        return pass;
-      }
-      const StatementRef keep = *text;
-      ctx.named_statements = true;
-      std::string server_name = ensure_on_server(ctx, keep, out);
-      MessageBuilder(out).begin('D').byte('S').cstr(server_name).end();
+      bool ok = true;
+      const std::optional<std::string> server_name =
+          server_name_for(ctx, *name, whole, out, ok, error);
+      if (!server_name) return ok;
+      MessageBuilder(out).begin('D').byte('S').cstr(*server_name).end();
       return true;
     }
     case 'C': {  // Close: 'S' statement or 'P' portal, name

@@ -110,17 +110,18 @@ write_configs() {
 }
 
 # start_pooler NAME: start it in the foreground of a background job; sets PID_OF[NAME] (empty
-# if it did not come up)
+# if it did not come up). POOLER_WRAPPER (an array, e.g. valgrind and its options) runs it under
+# a tool; START_TRIES (100) tenths of a second to come up.
 start_pooler() {
   local name=$1 port=${PORT_OF[$1]} pid
   local -a cmd
   if [[ $name == pgbouncer ]]; then cmd=("$PGBOUNCER_BIN" "$T/$name.ini"); else cmd=("$SLUICE_RUN_BIN" "$T/$name.ini"); fi
   # a simple command in the background: bash forks and the child execs setpriv, which execs the
   # pooler, so $! is the pooler's own PID (no wrapper in between)
-  "${AS_USER[@]}" "${cmd[@]}" >"$T/$name.out" 2>"$T/$name.err" &
+  "${AS_USER[@]}" ${POOLER_WRAPPER+"${POOLER_WRAPPER[@]}"} "${cmd[@]}" >"$T/$name.out" 2>"$T/$name.err" &
   pid=$!
   PIDS_TO_KILL+=("$pid")
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 "${START_TRIES:-100}"); do
     listening "$port" && break
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1

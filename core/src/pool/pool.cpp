@@ -7,6 +7,7 @@
 #include "admin/socket_row.hpp"
 #include "pool/connection_budget.hpp"
 #include "pool/server_login.hpp"
+#include "pool/server_socket.hpp"
 #include "server/tls_channel.hpp"
 
 namespace sluice {
@@ -64,25 +65,38 @@ void Pool::free_slot_locked() {
   if (user_budget_) user_budget_->give_back();
 }
 
-Awaitable<AcquireResult> Pool::acquire(double wait_timeout) {
+std::unique_ptr<ServerConnection> Pool::take_idle_locked(const asio::io_context* io) {
+  auto usable = [](const auto& c) { return !c->cancel_in_flight(); };
+  std::deque<std::unique_ptr<ServerConnection>>::iterator it = idle_.end();
+  if (limits_.round_robin) {
+    it = std::find_if(idle_.begin(), idle_.end(), usable);
+  } else {
+    // The most recently released server, preferably one already registered with the caller's
+    // event loop (no system call to link it); servers of other shards only when there is none.
+    for (auto r = idle_.rbegin(); r != idle_.rend(); ++r) {
+      if (!usable(*r)) continue;
+      if (it == idle_.end()) it = std::prev(r.base());
+      if (io && (*r)->socket && (*r)->socket->io == io) {
+        it = std::prev(r.base());
+        break;
+      }
+    }
+  }
+  if (it == idle_.end()) return nullptr;
+  std::unique_ptr<ServerConnection> s = std::move(*it);
+  idle_.erase(it);
+  return s;
+}
+
+Awaitable<AcquireResult> Pool::acquire(double wait_timeout, const asio::io_context* io) {
   auto ex = co_await asio::this_coro::executor;
-  auto waiter = std::make_shared<Waiter>(ex);
+  std::shared_ptr<Waiter> waiter;
   bool launch = false;
   {
     std::lock_guard lock(mu_);
-    for (; !paused_;) {
-      // The most recent (or, round robin, the oldest) idle server without a cancel in flight.
-      auto usable = [](const auto& c) { return !c->cancel_in_flight(); };
-      std::deque<std::unique_ptr<ServerConnection>>::iterator it;
-      if (limits_.round_robin) {
-        it = std::find_if(idle_.begin(), idle_.end(), usable);
-      } else {
-        auto rit = std::find_if(idle_.rbegin(), idle_.rend(), usable);
-        it = rit == idle_.rend() ? idle_.end() : std::prev(rit.base());
-      }
-      if (it == idle_.end()) break;
-      std::unique_ptr<ServerConnection> s = std::move(*it);
-      idle_.erase(it);
+    while (!paused_) {
+      std::unique_ptr<ServerConnection> s = take_idle_locked(io);
+      if (!s) break;
       if (expired(*s, Clock::now()) || s->generation != generation_ || !s->idle_and_open()) {
         free_slot_locked();
         continue;  // destructor terminates it
@@ -108,6 +122,7 @@ Awaitable<AcquireResult> Pool::acquire(double wait_timeout) {
     }
     launch = !paused_ && try_reserve_slot_locked();
     if (launch) ++login_;
+    waiter = std::make_shared<Waiter>(ex);  // only a queued client pays for a waiter and its timer
     waiters_.push_back(waiter);
   }
   if (launch) start_login(ex);
@@ -284,7 +299,7 @@ void Pool::describe_idle(std::vector<SocketRow>& rows, double check_delay) const
         std::chrono::duration<double>(now - s->last_used).count() >= check_delay ? "used" : "idle";
     r.addr = s->address.family == AF_UNIX ? "unix" : s->address.host;
     r.port = s->address.port;
-    local_address(s->fd, &r.local_addr, &r.local_port);
+    local_address(s->native_fd(), &r.local_addr, &r.local_port);
     if (s->tls) r.tls = s->tls->describe();
     r.connect_time_us = wall_us(s->connected_at);
     r.request_time_us = wall_us(s->last_used);

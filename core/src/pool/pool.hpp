@@ -51,8 +51,9 @@ class Pool : public std::enable_shared_from_this<Pool> {
   int pool_size() const;  // current (after RELOAD)
 
   // Takes an idle server, opens a new one within the limits, or queues the caller (FIFO) for at
-  // most `wait_timeout` seconds (0 = forever). Runs on the caller's executor.
-  Awaitable<AcquireResult> acquire(double wait_timeout);
+  // most `wait_timeout` seconds (0 = forever). Runs on the caller's executor. An idle server whose
+  // socket is registered with `io` (the caller's shard) is preferred.
+  Awaitable<AcquireResult> acquire(double wait_timeout, const asio::io_context* io = nullptr);
 
   // Gives a server back (idle list or the first waiter). Thread-safe.
   void release(std::unique_ptr<ServerConnection> server);
@@ -99,6 +100,8 @@ class Pool : public std::enable_shared_from_this<Pool> {
  private:
   // A slot for a new server within pool_size (+ reserve_pool_size when `reserve`) and budgets.
   bool try_reserve_slot_locked(bool reserve = false);
+  // The idle server acquire hands out (see there), removed from idle_; null when none is usable.
+  std::unique_ptr<ServerConnection> take_idle_locked(const asio::io_context* io);
   void close_expired_locked(std::chrono::steady_clock::time_point now,
                             std::vector<std::unique_ptr<ServerConnection>>& doomed);
   void free_slot_locked();

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <functional>
 
 #include "server/tls_channel.hpp"
 
@@ -34,16 +35,30 @@ void set_param(ParamList& params, std::string_view name, std::string_view value)
   params.emplace_back(std::string(name), std::string(value));
 }
 
+uint64_t tracked_key(const ParamList& params, const std::vector<std::string>& names) {
+  std::string key;
+  for (const auto& name : names) {
+    key += name;
+    if (const std::string* v = find_param(params, name)) {
+      key += '=';
+      key += *v;
+    }
+    key += '\0';
+  }
+  return std::hash<std::string>{}(key);
+}
+
 uint64_t next_connection_id() {
   static std::atomic<uint64_t> next{1};
   return next.fetch_add(1, std::memory_order_relaxed);
 }
 
 bool ServerConnection::idle_and_open() const {
-  if (fd < 0) return false;
+  const int desc = native_fd();
+  if (desc < 0) return false;
   if (tls && tls->has_unread_bytes()) return false;  // TLS bytes already read: the server spoke
   char byte;
-  ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  ssize_t n = ::recv(desc, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
   return false;  // EOF, or the server spoke unasked (e.g. FATAL "terminating connection")
 }
@@ -53,7 +68,8 @@ ServerConnection::~ServerConnection() {
 }
 
 void ServerConnection::terminate() {
-  if (fd < 0) {
+  const int desc = release_fd();
+  if (desc < 0) {
     tls.reset();
     return;
   }
@@ -66,10 +82,9 @@ void ServerConnection::terminate() {
     tls.reset();
   } else {
     [[maybe_unused]] auto n =
-        ::send(fd, kTerminate, sizeof kTerminate, MSG_DONTWAIT | MSG_NOSIGNAL);
+        ::send(desc, kTerminate, sizeof kTerminate, MSG_DONTWAIT | MSG_NOSIGNAL);
   }
-  ::close(fd);
-  fd = -1;
+  ::close(desc);
 }
 
 }  // namespace sluice

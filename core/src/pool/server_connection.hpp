@@ -16,6 +16,10 @@
 namespace sluice {
 
 class TlsChannel;
+struct ServerSocket;  // pool/server_socket.hpp (keeps Asio out of this header)
+struct ServerSocketDeleter {
+  void operator()(ServerSocket* s) const;
+};
 
 // Where to send a CancelRequest for this server: a fresh connection to the same address.
 struct ServerAddress {
@@ -30,6 +34,9 @@ using ParamList = std::vector<std::pair<std::string, std::string>>;
 // Case-insensitive lookup/update in a ParamList (PostgreSQL GUC names are case-insensitive).
 const std::string* find_param(const ParamList& params, std::string_view name);
 void set_param(ParamList& params, std::string_view name, std::string_view value);
+// A 64-bit hash of `names` with their values in `params` (names absent from `params` marked
+// absent): equal values give equal keys. A collision (2^-64) could only skip a client's own SETs.
+uint64_t tracked_key(const ParamList& params, const std::vector<std::string>& names);
 
 // Process-wide connection ids, shared by clients and servers (SHOW CLIENTS/SERVERS `id`).
 uint64_t next_connection_id();
@@ -40,7 +47,13 @@ struct ServerConnection {
   ServerConnection& operator=(const ServerConnection&) = delete;
   ~ServerConnection();
 
+  // The descriptor, bare (fresh from a login: registered with no event loop), or -1 while
+  // `socket` holds it registered with the event loop of the shard that used it last.
   int fd = -1;
+  std::unique_ptr<ServerSocket, ServerSocketDeleter> socket;
+  int native_fd() const;
+  // Takes the descriptor out of any event loop and gives it to the caller (-1 if closed).
+  int release_fd();
   // server_tls_*: the TLS session on `fd`, which travels with it between shards (OpenSSL does not
   // care which thread drives an SSL, one at a time). Null for plain text.
   std::unique_ptr<TlsChannel> tls;
@@ -48,6 +61,10 @@ struct ServerConnection {
   uint32_t backend_pid = 0;
   uint32_t backend_key = 0;
   ParamList params;  // current ParameterStatus values reported by the server
+  // A hash of the tracked parameters' values (tracked_key), to see with one comparison that a
+  // client needs no SET; recomputed when `params` changed (whoever changes them clears the flag).
+  uint64_t tracked_key = 0;
+  bool tracked_key_valid = false;
   std::chrono::steady_clock::time_point connected_at{};
   std::chrono::steady_clock::time_point last_used{};
   uint64_t id = 0;

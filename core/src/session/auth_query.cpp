@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "pool/pool_manager.hpp"
+#include "pool/server_socket.hpp"
 #include "protocol/frontend_messages.hpp"
 #include "protocol/message_parsers.hpp"
 #include "server/message_io.hpp"
@@ -102,19 +103,13 @@ Awaitable<AuthQueryResult> ClientSession::run_auth_query(const std::string& user
   }
   auto pool = ctx_.pools().find_or_create(route.settings, route.max_db_connections,
                                           route.max_user_connections);
-  AcquireResult r = co_await pool->acquire(cfg.seconds("query_wait_timeout"));
+  AcquireResult r = co_await pool->acquire(cfg.seconds("query_wait_timeout"), &shard_.io());
   if (!r.server) {
     failed.error = r.error.message.empty() ? std::string("auth_query: no server") : r.error.message;
     co_return failed;
   }
   std::unique_ptr<ServerConnection> server = std::move(r.server);
-  const int family = server->address.family;
-  Socket sock(shard_.io());
-  sock.assign(asio::generic::stream_protocol(family, family == AF_UNIX ? 0 : IPPROTO_TCP),
-              server->fd);
-  server->fd = -1;
-  boost::system::error_code ec;
-  sock.non_blocking(true, ec);
+  Socket& sock = server_socket_on(*server, shard_);
   AuthQueryResult result;
   bool reusable = false;
   try {
@@ -126,10 +121,8 @@ Awaitable<AuthQueryResult> ClientSession::run_auth_query(const std::string& user
     result.error = "unexpected response from auth_query";
   }
   if (reusable) {
-    server->fd = sock.release(ec);
     pool->release(std::move(server));
   } else {
-    sock.close(ec);
     pool->discard(std::move(server));
   }
   co_return result;

@@ -12,6 +12,7 @@
 
 #include "pool/server_login.hpp"
 #include "pool/server_query.hpp"
+#include "pool/server_socket.hpp"
 #include "protocol/backend_messages.hpp"
 #include "protocol/message_parsers.hpp"
 #include "server/message_io.hpp"
@@ -187,7 +188,18 @@ bool ClientSession::client_hung_up() {
   return true;  // EOF or a socket error
 }
 
-std::string ClientSession::tracked_param_sets() const {
+std::string ClientSession::tracked_param_sets() {
+  // Usually the server already has this client's values (all clients of an application tend to
+  // have the same): one string comparison instead of a lookup per tracked name.
+  if (!client_key_valid_) {
+    client_key_ = tracked_key(client_params_, *tracked_);
+    client_key_valid_ = true;
+  }
+  if (!server_->tracked_key_valid) {
+    server_->tracked_key = tracked_key(server_->params, *tracked_);
+    server_->tracked_key_valid = true;
+  }
+  if (server_->tracked_key == client_key_) return {};
   std::string sql;
   for (const auto& name : *tracked_) {
     const std::string* want = find_param(client_params_, name);
@@ -214,7 +226,7 @@ Awaitable<bool> ClientSession::link_server() {
     const Clock::time_point wait_start = Clock::now();
     waiting_since_ = wait_start;
     wait_notified_ = false;
-    AcquireResult r = co_await pool_->acquire(wait);
+    AcquireResult r = co_await pool_->acquire(wait, &shard_.io());
     waiting_since_ = kNever;
     link_waited_ = r.waited;
     if (r.server) {
@@ -233,13 +245,8 @@ Awaitable<bool> ClientSession::link_server() {
     if (ps_)
       ps_->capacity = static_cast<size_t>(
           std::max<int64_t>(1, ctx_.max_prepared_statements.load(std::memory_order_relaxed)));
-    int family = server_->address.family;
-    int proto = family == AF_UNIX ? 0 : IPPROTO_TCP;
-    server_sock_.emplace(shard_.io());
-    server_sock_->assign(asio::generic::stream_protocol(family, proto), server_->fd);
-    server_->fd = -1;
-    boost::system::error_code ec;
-    server_sock_->non_blocking(true, ec);
+    // No system call when the server last served this shard (the pool prefers such a server).
+    server_sock_ = &server_socket_on(*server_, shard_);
     // A server idle for longer than server_check_delay is checked before use (PgBouncer's
     // server_check_query; "<empty>" means an empty query).
     std::string sql;
@@ -253,10 +260,10 @@ Awaitable<bool> ClientSession::link_server() {
       QueryOutcome q =
           co_await run_server_query(*server_sock_, server_->tls.get(), sql, server_->params,
                                     pool_->settings().max_packet_size);
+      server_->tracked_key_valid = false;  // the SETs' ParameterStatus changed its values
       if (!q.error && q.tx_status == 'I') co_return true;
       spdlog::warn("{}invalid server parameter: {}", prefix(), q.error ? q.error->message : "");
-      server_->fd = server_sock_->release();
-      server_sock_.reset();
+      server_sock_ = nullptr;
       pool_->discard(std::move(server_));
       std::string_view code = q.error ? std::string_view(q.error->sqlstate) : "08P01";
       co_await send_fatal(code, "invalid server parameter");
@@ -264,7 +271,7 @@ Awaitable<bool> ClientSession::link_server() {
     } catch (const std::exception& e) {
       // The server went away while idle in the pool: try another one.
       spdlog::info("{}server closed while idle ({}), retrying", prefix(), e.what());
-      server_sock_.reset();
+      server_sock_ = nullptr;
       pool_->discard(std::move(server_));
     }
   }
@@ -375,8 +382,7 @@ Awaitable<void> ClientSession::client_loop() {
         // request must not run.
         // Only a client that was queued can have left meanwhile: skip the syscall otherwise.
         if (client_gone_ || (link_waited_ && client_hung_up())) {
-          server_->fd = server_sock_->release(ec);
-          server_sock_.reset();
+          server_sock_ = nullptr;
           pool_->release(std::move(server_));
           if (!client_gone_) close_client("client disconnected while waiting for a server");
           break;
@@ -418,10 +424,13 @@ Awaitable<void> ClientSession::client_loop() {
         client_writing_ = false;
         if (finish_waiting_) wakeup_->cancel();
       }
-      if (ec && server_sock_ && server_sock_->is_open()) {
+      if (ec && server_sock_ && !server_broken_) {
         server_broken_ = true;
         if (server_->tls) server_->tls->detach();
-        server_sock_->close(ec);
+        // Shut down, not closed: the descriptor is closed with the ServerConnection
+        // (pool/server_socket.hpp); the server loop's pending read fails now.
+        server_sock_->shutdown(asio::socket_base::shutdown_both, ec);
+        server_sock_->cancel(ec);
       }
     }
     if (terminate) break;
@@ -446,33 +455,36 @@ Awaitable<void> ClientSession::server_loop(std::shared_ptr<ClientSession> self) 
   for (;;) {
     boost::system::error_code ec;
     TlsChannel* const server_tls = self->server_->tls.get();
-    if (!server_tls) {
-      co_await self->server_sock_->async_wait(Socket::wait_read,
-                                              asio::redirect_error(asio::use_awaitable, ec));
-    } else if (!server_tls->has_pending()) {
-      co_await self->server_sock_->async_wait(server_tls->read_wait(),
-                                              asio::redirect_error(asio::use_awaitable, ec));
-    }
-    if (self->client_gone_) break;
-    if (ec) {
-      self->server_broken_ = true;
-      break;
-    }
-    if (self->ctx_.suspended.load(std::memory_order_relaxed)) co_await self->wait_while_suspended();
-    if (self->client_gone_) break;
     BufferPool::Lease buf = self->shard_.buffers().take();
     // Header bytes held back from the last chunk (prepared statements) go in front.
     Prepared* const ps = self->ps_.get();  // set before the link when statements are tracked
     const size_t held = ps ? ps->held.size : 0;
     if (held > 0) std::memcpy(buf.data(), ps->held.bytes.data(), held);
-    size_t n = server_tls ? server_tls->read_some(buf.data() + held, buf.size() - held, ec)
-                          : self->server_sock_->read_some(
-                                asio::buffer(buf.data() + held, buf.size() - held), ec);
+    size_t n = 0;
+    if (!server_tls) {
+      // A read, not a readability wait then a read: Asio 1.74 re-arms epoll (EPOLL_CTL_MOD) for
+      // every async_wait, while a read queued after a short read costs no system call. A linked
+      // server may hold a buffer meanwhile (there are at most as many as server connections).
+      n = co_await self->server_sock_->async_read_some(
+          asio::buffer(buf.data() + held, buf.size() - held),
+          asio::redirect_error(asio::use_awaitable, ec));
+    } else {
+      if (!server_tls->has_pending()) {
+        co_await self->server_sock_->async_wait(server_tls->read_wait(),
+                                                asio::redirect_error(asio::use_awaitable, ec));
+      }
+      if (!ec && !self->client_gone_)
+        n = server_tls->read_some(buf.data() + held, buf.size() - held, ec);
+    }
+    if (self->client_gone_) break;
     if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
     if (ec) {
       self->server_broken_ = true;
       break;
     }
+    // SUSPEND: what was read is held until RESUME.
+    if (self->ctx_.suspended.load(std::memory_order_relaxed)) co_await self->wait_while_suspended();
+    if (self->client_gone_) break;
     self->stats_->add(Stat::kBytesSent, static_cast<int64_t>(n));
     n += held;
     if (ps) ps->held.size = 0;
@@ -487,8 +499,11 @@ Awaitable<void> ClientSession::server_loop(std::shared_ptr<ClientSession> self) 
       if (type == 'S') {
         if (auto p = protocol::parse_parameter_status(body)) {
           set_param(self->server_->params, p->first, p->second);
-          if (const std::string* t = self->tracked_name(p->first))
+          self->server_->tracked_key_valid = false;
+          if (const std::string* t = self->tracked_name(p->first)) {
             set_param(self->client_params_, *t, p->second);
+            self->client_key_valid_ = false;
+          }
         }
         return;
       }
@@ -678,6 +693,7 @@ Awaitable<void> ClientSession::finish_server(bool reusable) {
         QueryOutcome q =
             co_await run_server_query(*server_sock_, server_->tls.get(), reset_query,
                                       server_->params, pool_->settings().max_packet_size);
+        server_->tracked_key_valid = false;
         if (q.error || q.tx_status != 'I') reusable = false;
         // DISCARD ALL (the default) or DEALLOCATE ALL drops the prepared statements.
         if (resets_statements(reset_query)) server_->statements.clear();
@@ -688,13 +704,10 @@ Awaitable<void> ClientSession::finish_server(bool reusable) {
   } else {
     reusable = false;
   }
-  boost::system::error_code ec;
-  if (server_sock_->is_open()) {
-    server_->fd = server_sock_->release(ec);
-    if (ec) server_->fd = -1;
-  }
-  server_sock_.reset();
-  if (reusable && server_->fd >= 0) {
+  // The socket stays registered with this shard while the server idles (pool/server_socket.hpp).
+  const bool open = server_sock_->is_open();
+  server_sock_ = nullptr;
+  if (reusable && open) {
     pool_->release(std::move(server_));
   } else {
     pool_->discard(std::move(server_));

@@ -100,7 +100,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   Awaitable<void>
   wait_while_suspended();  // EOF or error pending on the client socket (non-blocking peek)
   Awaitable<void> finish_server(bool reusable);
-  std::string tracked_param_sets() const;
+  std::string tracked_param_sets();
   // The tracked parameter spelled as we track it, for any spelling of `name`; nullptr if untracked.
   const std::string* tracked_name(std::string_view name) const;
   void close_client(const std::string& reason);
@@ -163,11 +163,14 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   std::shared_ptr<Pool> pool_;
   ShardStats* stats_ = nullptr;  // pool_'s statistics slot for this shard
   ParamList client_params_;      // tracked parameters as the client should see them
+  uint64_t client_key_ = 0;      // tracked_key of client_params_, when client_key_valid_
+  bool client_key_valid_ = false;
   const std::vector<std::string>* tracked_ = nullptr;  // runtime_->tracked_params
 
   // Link to a server.
   std::unique_ptr<ServerConnection> server_;
-  std::optional<Socket> server_sock_;
+  Socket* server_sock_ =
+      nullptr;  // server_'s socket, registered with this shard (server_socket_on)
   protocol::StreamScanner client_scanner_;
   std::optional<protocol::StreamScanner> server_scanner_;  // while linked
   // Protocol-level prepared statements (max_prepared_statements > 0 in a pool mode that gives

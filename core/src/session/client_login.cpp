@@ -26,7 +26,7 @@
 namespace sluice {
 
 const std::string* ClientSession::tracked_name(std::string_view name) const {
-  for (const auto& t : *tracked_) {
+  for (const auto& t : *client_params_.names()) {
     if (config::iequals(t, name)) return &t;
   }
   return nullptr;
@@ -138,7 +138,7 @@ Awaitable<bool> ClientSession::login() {
   }
 
   // Startup parameters: the tracked ones are remembered, the rest refused unless ignored.
-  tracked_ = &runtime_->tracked_params;
+  client_params_.set_names(&runtime_->tracked_params);
   std::vector<std::string> unknown_protocol_options;
   for (const auto& [name, value] : packet.params) {
     if (name == "user" || name == "database" || name == "replication") continue;
@@ -463,8 +463,8 @@ Awaitable<bool> ClientSession::route_and_welcome() {
     if (!tracked_name(name)) protocol::append_parameter_status(out, name, value);
   }
   // Tracked parameters: the client's own value, else the server's (PgBouncer's varcache).
-  for (const auto& name : *tracked_) {
-    if (const std::string* mine = find_param(client_params_, name)) {
+  for (const auto& name : runtime_->tracked_params) {
+    if (const auto mine = find_param(client_params_, name)) {
       protocol::append_parameter_status(out, name, *mine);
     } else if (const std::string* theirs = find_param(*welcome, name)) {
       set_param(client_params_, name, *theirs);

@@ -189,11 +189,12 @@ bool ClientSession::client_hung_up() {
 
 std::string ClientSession::tracked_param_sets() const {
   std::string sql;
-  for (const auto& name : *tracked_) {
-    const std::string* want = find_param(client_params_, name);
+  for (const auto& name : runtime_->tracked_params) {
+    const auto want = find_param(client_params_, name);
     if (!want) continue;
     const std::string* have = find_param(server_->params, name);
-    if (have && ::strcasecmp(have->c_str(), want->c_str()) == 0) continue;
+    // want->data() is NUL-terminated (ClientParams).
+    if (have && ::strcasecmp(have->c_str(), want->data()) == 0) continue;
     sql += "SET " + name + "=" + quote_literal(*want) + ";";
   }
   return sql;

@@ -19,6 +19,7 @@
 #include "server/asio.hpp"
 #include "server/daemon_context.hpp"
 #include "server/session_list.hpp"
+#include "session/client_params.hpp"
 #include "sluice/abi.h"
 
 namespace sluice {
@@ -162,8 +163,8 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   uint32_t cancel_pid_ = 0, cancel_key_ = 0;
   std::shared_ptr<Pool> pool_;
   ShardStats* stats_ = nullptr;  // pool_'s statistics slot for this shard
-  ParamList client_params_;      // tracked parameters as the client should see them
-  const std::vector<std::string>* tracked_ = nullptr;  // runtime_->tracked_params
+  // Tracked parameters as the client should see them; names: runtime_->tracked_params.
+  ClientParams client_params_;
 
   // Link to a server.
   std::unique_ptr<ServerConnection> server_;

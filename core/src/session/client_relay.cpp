@@ -108,6 +108,7 @@ Awaitable<bool> ClientSession::login_with_deadline() {
     if (close_reason_.empty()) close_reason_ = std::string("login failed: ") + e.what();
   }
   deadline.cancel();
+  login_secrets_.reset();
   co_return logged_in;
 }
 

@@ -20,6 +20,7 @@
 #include "server/daemon_context.hpp"
 #include "server/session_list.hpp"
 #include "session/client_params.hpp"
+#include "session/heap_optional.hpp"
 #include "sluice/abi.h"
 
 namespace sluice {
@@ -152,11 +153,19 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
 
   // Login results.
   std::string user_, database_;
-  // Set by a SCRAM login against a stored verifier: the keys for pass-through to servers that log
-  // in with that same verifier (`auth_secret_`).
-  std::optional<crypto::ScramKeys> scram_keys_;
-  std::optional<std::string> dynamic_secret_;  // from auth_query, for this login user
-  std::string auth_secret_;
+  // What authentication learnt for routing; only while logging in, and only when there is some.
+  struct LoginSecrets {
+    // Set by a SCRAM login against a stored verifier: the keys for pass-through to servers that
+    // log in with that same verifier (`auth_secret`).
+    std::optional<crypto::ScramKeys> scram_keys;
+    std::optional<std::string> dynamic_secret;  // from auth_query, for this login user
+    std::string auth_secret;
+  };
+  std::unique_ptr<LoginSecrets> login_secrets_;  // freed when login ends
+  LoginSecrets& login_secrets() {
+    if (!login_secrets_) login_secrets_ = std::make_unique<LoginSecrets>();
+    return *login_secrets_;
+  }
   bool counted_ = false;       // counted in ctx_.client_count
   bool db_counted_ = false;    // counted in ctx_.db_clients under database_
   bool user_counted_ = false;  // counted in ctx_.user_clients under user_
@@ -166,11 +175,12 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   // Tracked parameters as the client should see them; names: runtime_->tracked_params.
   ClientParams client_params_;
 
-  // Link to a server.
+  // Link to a server. The socket, the server's scanner and wakeup_ are allocated at the first link
+  // (and reused by later ones): a client that never sends anything does not pay for them.
   std::unique_ptr<ServerConnection> server_;
-  std::optional<Socket> server_sock_;
+  HeapOptional<Socket> server_sock_;
   protocol::StreamScanner client_scanner_;
-  std::optional<protocol::StreamScanner> server_scanner_;  // while linked
+  HeapOptional<protocol::StreamScanner> server_scanner_;  // while linked
   // Protocol-level prepared statements (max_prepared_statements > 0 in a pool mode that gives
   // servers back): the client's stream is framed and rewritten, the server's answers filtered.
   // Allocated at the client's first bytes, so a client that never sends anything does not pay.
@@ -202,7 +212,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   // Wakes the one coroutine that waits for the other: finish_server (server loop) for a client
   // write to end, or the ending client loop for the server loop to finish. The two waits never
   // overlap, and each re-checks its condition. Created at the first link.
-  std::optional<asio::steady_timer> wakeup_;
+  HeapOptional<asio::steady_timer> wakeup_;
   // Timestamps the janitor reads (client_timeouts.cpp). kNever = not running.
   static constexpr std::chrono::steady_clock::time_point kNever{};
   std::chrono::steady_clock::time_point last_active_{};      // last bytes from the client

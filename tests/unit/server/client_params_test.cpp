@@ -1,10 +1,12 @@
-// ClientParams: a client's tracked parameters, stored compactly.
+// ClientParams (a client's tracked parameters, stored compactly) and HeapOptional.
 #include "session/client_params.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
+
+#include "session/heap_optional.hpp"
 
 namespace sluice {
 namespace {
@@ -59,6 +61,38 @@ TEST(ClientParams, values_are_replaced_and_nul_terminated) {
   EXPECT_EQ(v->data()[v->size()], '\0');
   set_param(p, "TimeZone", std::string_view("UTC\0junk", 8));  // cut at the NUL
   EXPECT_EQ(*find_param(p, "TimeZone"), "UTC");
+}
+
+struct Counted {
+  explicit Counted(int& counter, int v) : live(counter), value(v) { ++live; }
+  Counted(const Counted&) = delete;
+  Counted& operator=(const Counted&) = delete;
+  ~Counted() { --live; }
+  int& live;
+  int value;
+};
+
+TEST(HeapOptional, behaves_like_optional) {
+  int live = 0;
+  {
+    HeapOptional<Counted> o;
+    EXPECT_FALSE(o);
+    EXPECT_FALSE(o.has_value());
+    o.emplace(live, 1);
+    EXPECT_TRUE(o);
+    EXPECT_EQ(o->value, 1);
+    EXPECT_EQ(live, 1);
+    o.emplace(live, 2);  // the old value is destroyed first
+    EXPECT_EQ((*o).value, 2);
+    EXPECT_EQ(live, 1);
+    o.reset();
+    EXPECT_FALSE(o);
+    EXPECT_EQ(live, 0);
+    o.reset();
+    o.emplace(live, 3);
+    EXPECT_EQ(o->value, 3);
+  }
+  EXPECT_EQ(live, 0);  // destroyed with the HeapOptional
 }
 
 }  // namespace

@@ -112,31 +112,66 @@ Awaitable<bool> ClientSession::login_with_deadline() {
   co_return logged_in;
 }
 
+// The login coroutine. A logged-in client then waits for its first bytes with no coroutine at all
+// (wait_for_first_bytes): an idle client costs its session object and one pending wait.
 Awaitable<void> ClientSession::run(std::shared_ptr<ClientSession> self) {
   boost::system::error_code ec;
   self->client_.non_blocking(true, ec);
   bool logged_in = co_await self->login_with_deadline();
+  if (logged_in && !self->console_) {
+    // Listed, and under client_idle_timeout, from now on (as when client_loop starts).
+    self->relaying_ = true;
+    self->last_active_ = Clock::now();
+    wait_for_first_bytes(self);
+    co_return;
+  }
   if (logged_in) {
     try {
-      if (self->console_) {
-        co_await self->console_loop();
-      } else {
-        co_await self->client_loop();
-      }
+      co_await self->console_loop();
     } catch (const std::exception& e) {
       spdlog::warn("{}session error: {}", self->prefix(), e.what());
     }
-    // A timeout ended the session: both loops are done, so the FATAL cannot interleave.
-    if (self->fatal_pending_) {
-      co_await self->send_fatal("08P01", self->close_reason_);
-      self->client_.shutdown(asio::socket_base::shutdown_both, ec);
+  }
+  co_await self->end_session();
+}
+
+void ClientSession::wait_for_first_bytes(const std::shared_ptr<ClientSession>& self) {
+  auto start_relay = [self](boost::system::error_code ec) {
+    // Cancelled (a timeout or KILL ended the session) or a socket error: no relay to run.
+    const bool relay = !ec && !self->client_gone_;
+    asio::co_spawn(self->client_.get_executor(), relay_loop(self, relay), asio::detached);
+  };
+  // A TLS client may have bytes OpenSSL already took from the socket: nothing to wait for.
+  if (self->client_tls_ && self->client_tls_->has_pending()) {
+    start_relay({});
+    return;
+  }
+  self->client_.async_wait(self->client_tls_ ? self->client_tls_->read_wait() : Socket::wait_read,
+                           std::move(start_relay));
+}
+
+Awaitable<void> ClientSession::relay_loop(std::shared_ptr<ClientSession> self, bool run_loop) {
+  if (run_loop) {
+    try {
+      co_await self->client_loop();
+    } catch (const std::exception& e) {
+      spdlog::warn("{}session error: {}", self->prefix(), e.what());
     }
   }
-  if (self->runtime_->config->boolean("log_disconnections") && !self->user_.empty()) {
-    auto age = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - self->connected_at_);
-    spdlog::info("{}closing because: {} (age={}s)", self->prefix(),
-                 self->close_reason_.empty() ? "client close request" : self->close_reason_,
-                 age.count());
+  co_await self->end_session();
+}
+
+Awaitable<void> ClientSession::end_session() {
+  // A timeout ended the session: both loops are done, so the FATAL cannot interleave.
+  if (fatal_pending_) {
+    co_await send_fatal("08P01", close_reason_);
+    boost::system::error_code ec;
+    client_.shutdown(asio::socket_base::shutdown_both, ec);
+  }
+  if (runtime_->config->boolean("log_disconnections") && !user_.empty()) {
+    auto age = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - connected_at_);
+    spdlog::info("{}closing because: {} (age={}s)", prefix(),
+                 close_reason_.empty() ? "client close request" : close_reason_, age.count());
   }
 }
 

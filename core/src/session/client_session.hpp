@@ -62,7 +62,15 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   bool admin_kill(const std::string& database, uint64_t id) override;
 
  private:
+  // Login, then (console) the console loop, or the wait for a client's first bytes.
   static Awaitable<void> run(std::shared_ptr<ClientSession> self);
+  // A logged-in client waits for its first bytes with a plain handler (no coroutine frame), which
+  // then starts relay_loop.
+  static void wait_for_first_bytes(const std::shared_ptr<ClientSession>& self);
+  // The relay (client_loop unless the session already ended while idle), then end_session.
+  static Awaitable<void> relay_loop(std::shared_ptr<ClientSession> self, bool run_loop);
+  // The pending FATAL of a timeout or KILL, and the log_disconnections line.
+  Awaitable<void> end_session();
   static Awaitable<void> server_loop(std::shared_ptr<ClientSession> self);
 
   // Login phase (client_login.cpp). Returns false when the client must be closed.

@@ -135,19 +135,46 @@ Awaitable<void> ClientSession::run(std::shared_ptr<ClientSession> self) {
   co_await self->end_session();
 }
 
-void ClientSession::wait_for_first_bytes(const std::shared_ptr<ClientSession>& self) {
-  auto start_relay = [self](boost::system::error_code ec) {
+namespace {
+// An allocator that is not std::allocator, so that Asio allocates an operation for a handler that
+// names it at its exact size with operator new, instead of handing it the thread's cached block
+// (whatever size the last recycled operation had: often a 200-byte write operation).
+template <class T>
+struct ExactAllocator {
+  using value_type = T;
+  ExactAllocator() = default;
+  template <class U>
+  explicit ExactAllocator(const ExactAllocator<U>& /*other*/) noexcept {}
+  T* allocate(size_t n) { return std::allocator<T>().allocate(n); }
+  void deallocate(T* p, size_t n) noexcept { std::allocator<T>().deallocate(p, n); }
+  template <class U>
+  bool operator==(const ExactAllocator<U>& /*other*/) const noexcept {
+    return true;
+  }
+};
+}  // namespace
+
+// Pending for as long as a logged-in client stays idle: kept small (a shared_ptr, and an operation
+// of its exact size).
+struct ClientSession::FirstBytesHandler {
+  std::shared_ptr<ClientSession> self;
+  using allocator_type = ExactAllocator<void>;
+  allocator_type get_allocator() const noexcept { return {}; }
+  void operator()(boost::system::error_code ec) const {
     // Cancelled (a timeout or KILL ended the session) or a socket error: no relay to run.
     const bool relay = !ec && !self->client_gone_;
     asio::co_spawn(self->client_.get_executor(), relay_loop(self, relay), asio::detached);
-  };
+  }
+};
+
+void ClientSession::wait_for_first_bytes(const std::shared_ptr<ClientSession>& self) {
   // A TLS client may have bytes OpenSSL already took from the socket: nothing to wait for.
   if (self->client_tls_ && self->client_tls_->has_pending()) {
-    start_relay({});
+    FirstBytesHandler{self}({});
     return;
   }
   self->client_.async_wait(self->client_tls_ ? self->client_tls_->read_wait() : Socket::wait_read,
-                           std::move(start_relay));
+                           FirstBytesHandler{self});
 }
 
 Awaitable<void> ClientSession::relay_loop(std::shared_ptr<ClientSession> self, bool run_loop) {

@@ -67,6 +67,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   // A logged-in client waits for its first bytes with a plain handler (no coroutine frame), which
   // then starts relay_loop.
   static void wait_for_first_bytes(const std::shared_ptr<ClientSession>& self);
+  struct FirstBytesHandler;  // its handler (client_relay.cpp)
   // The relay (client_loop unless the session already ended while idle), then end_session.
   static Awaitable<void> relay_loop(std::shared_ptr<ClientSession> self, bool run_loop);
   // The pending FATAL of a timeout or KILL, and the log_disconnections line.

@@ -24,7 +24,6 @@ namespace sluice {
 
 namespace {
 using Clock = std::chrono::steady_clock;
-constexpr uint32_t kDefaultMaxPacket = 0x7fffffff;
 
 std::string quote_literal(std::string_view v) {
   std::string out = "'";
@@ -59,8 +58,7 @@ ClientSession::ClientSession(Shard& shard, DaemonContext& ctx, Socket socket, Cl
       origin_(std::move(origin)),
       id_(next_connection_id()),
       connected_at_(Clock::now()),
-      runtime_(ctx.runtime()),
-      client_scanner_("X", kDefaultMaxPacket) {
+      runtime_(ctx.runtime()) {
   shard_.sessions().add(this);
 }
 
@@ -339,7 +337,7 @@ Awaitable<bool> ClientSession::link_server() {
 Awaitable<void> ClientSession::client_loop() {
   auto self = shared_from_this();
   const uint32_t max_packet = static_cast<uint32_t>(runtime_->config->integer("max_packet_size"));
-  client_scanner_ = protocol::StreamScanner("X", max_packet);
+  client_scanner_.emplace("X", max_packet);
   // Prepared statements are tracked where a client's next transaction may run on another server.
   const auto* mode = pool_->settings().pool_mode;
   if (ctx_.max_prepared_statements.load(std::memory_order_relaxed) > 0 &&
@@ -376,7 +374,7 @@ Awaitable<void> ClientSession::client_loop() {
     if (ps_) {
       ok = frame_client_chunk(span_of(buf.data(), n), terminate, forward);
     } else {
-      ok = client_scanner_.scan(
+      ok = client_scanner_->scan(
           span_of(buf.data(), n),
           [&](char type, std::span<const uint8_t>) {
             if (type == 'X') terminate = true;
@@ -393,14 +391,14 @@ Awaitable<void> ClientSession::client_loop() {
           });
       if (ok && terminate) {
         // Terminate is for the pooler, not the server: forward what came before it.
-        forward = client_scanner_.consumed() >= 5 ? client_scanner_.consumed() - 5 : 0;
-        if (client_scanner_.consumed() < 5 && server_) server_->close_needed = true;
+        forward = client_scanner_->consumed() >= 5 ? client_scanner_->consumed() - 5 : 0;
+        if (client_scanner_->consumed() < 5 && server_) server_->close_needed = true;
       }
     }
     if (!ok) {
       // Named first: no conditional std::string expression inside co_await (g++ 12).
       const std::string reason =
-          "invalid packet: " + (ps_ ? ps_->framer.error() : client_scanner_.error());
+          "invalid packet: " + (ps_ ? ps_->framer.error() : client_scanner_->error());
       co_await send_fatal("08P01", reason);
       close_client(close_reason_);
       break;

@@ -122,7 +122,8 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   // Client bytes seen: counts requests and times them (both relay paths).
   void note_client_message(char type, std::chrono::steady_clock::time_point now);
   bool client_at_boundary() const {
-    return ps_ ? ps_->framer.at_boundary() : client_scanner_.at_boundary();
+    if (ps_) return ps_->framer.at_boundary();
+    return !client_scanner_ || client_scanner_->at_boundary();  // no scanner: nothing read yet
   }
   // Prepared statements (client_prepared.cpp). Frames a chunk into ps_->pieces; false on a bad
   // length. Sets `terminate` at a Terminate message (pieces_ then end before it).
@@ -188,7 +189,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   // (and reused by later ones): a client that never sends anything does not pay for them.
   std::unique_ptr<ServerConnection> server_;
   HeapOptional<Socket> server_sock_;
-  protocol::StreamScanner client_scanner_;
+  HeapOptional<protocol::StreamScanner> client_scanner_;  // from the start of client_loop
   HeapOptional<protocol::StreamScanner> server_scanner_;  // while linked
   // Protocol-level prepared statements (max_prepared_statements > 0 in a pool mode that gives
   // servers back): the client's stream is framed and rewritten, the server's answers filtered.

@@ -36,16 +36,7 @@ void set_param(ParamList& params, std::string_view name, std::string_view value)
 }
 
 uint64_t tracked_key(const ParamList& params, const std::vector<std::string>& names) {
-  std::string key;
-  for (const auto& name : names) {
-    key += name;
-    if (const std::string* v = find_param(params, name)) {
-      key += '=';
-      key += *v;
-    }
-    key += '\0';
-  }
-  return std::hash<std::string>{}(key);
+  return tracked_key_of(names, [&](const std::string& name) { return find_param(params, name); });
 }
 
 uint64_t next_connection_id() {

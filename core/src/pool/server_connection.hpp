@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -34,8 +35,22 @@ using ParamList = std::vector<std::pair<std::string, std::string>>;
 // Case-insensitive lookup/update in a ParamList (PostgreSQL GUC names are case-insensitive).
 const std::string* find_param(const ParamList& params, std::string_view name);
 void set_param(ParamList& params, std::string_view name, std::string_view value);
-// A 64-bit hash of `names` with their values in `params` (names absent from `params` marked
-// absent): equal values give equal keys. A collision (2^-64) could only skip a client's own SETs.
+// A 64-bit hash of `names` with their values (names without one marked absent): equal values give
+// equal keys. A collision (2^-64) could only skip a client's own SETs. `lookup(name)` returns
+// something that tests false for no value and dereferences to the value otherwise.
+template <class Lookup>
+uint64_t tracked_key_of(const std::vector<std::string>& names, Lookup&& lookup) {
+  std::string key;
+  for (const auto& name : names) {
+    key += name;
+    if (auto v = lookup(name)) {
+      key += '=';
+      key += *v;
+    }
+    key += '\0';
+  }
+  return std::hash<std::string>{}(key);
+}
 uint64_t tracked_key(const ParamList& params, const std::vector<std::string>& names);
 
 // Process-wide connection ids, shared by clients and servers (SHOW CLIENTS/SERVERS `id`).

@@ -79,8 +79,8 @@ void ClientSession::describe(std::vector<SocketRow>& clients,
   }
   c.ptr = id_;
   if (client_tls_) c.tls = client_tls_->describe();
-  if (const std::string* app = find_param(client_params_, "application_name"))
-    c.application_name = *app;
+  if (const auto app = find_param(client_params_, "application_name"))
+    c.application_name = std::string(*app);
   c.id = static_cast<int64_t>(id_);
   c.prepared_statements = ps_ ? static_cast<int32_t>(ps_->statements.size()) : 0;
   if (server_) {
@@ -146,7 +146,7 @@ Awaitable<bool> ClientSession::console_welcome() {
   protocol::append_parameter_status(out, "TimeZone", "GMT");
   protocol::append_parameter_status(out, "standard_conforming_strings", "on");
   protocol::append_parameter_status(out, "is_superuser", "on");
-  if (const std::string* app = find_param(client_params_, "application_name"))
+  if (const auto app = find_param(client_params_, "application_name"))
     protocol::append_parameter_status(out, "application_name", *app);
   protocol::append_backend_key_data(out, 0, 0);
   protocol::append_ready_for_query(out, 'I');

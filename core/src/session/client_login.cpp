@@ -26,7 +26,7 @@
 namespace sluice {
 
 const std::string* ClientSession::tracked_name(std::string_view name) const {
-  for (const auto& t : *tracked_) {
+  for (const auto& t : *client_params_.names()) {
     if (config::iequals(t, name)) return &t;
   }
   return nullptr;
@@ -138,7 +138,7 @@ Awaitable<bool> ClientSession::login() {
   }
 
   // Startup parameters: the tracked ones are remembered, the rest refused unless ignored.
-  tracked_ = &runtime_->tracked_params;
+  client_params_.set_names(&runtime_->tracked_params);
   std::vector<std::string> unknown_protocol_options;
   for (const auto& [name, value] : packet.params) {
     if (name == "user" || name == "database" || name == "replication") continue;
@@ -242,7 +242,8 @@ Awaitable<bool> ClientSession::authenticate(const std::string& user, const std::
       co_await send_fatal("08P01", "no such user");
       co_return false;
     }
-    if (q.kind == AuthQueryResult::Kind::Found) dynamic_secret_ = std::move(q.secret);
+    if (q.kind == AuthQueryResult::Kind::Found)
+      login_secrets().dynamic_secret = std::move(q.secret);
   }
   std::string addr = origin_.is_unix ? "unix" : origin_.addr;
 
@@ -251,8 +252,9 @@ Awaitable<bool> ClientSession::authenticate(const std::string& user, const std::
   req.user = user.c_str();
   req.database = database.c_str();
   req.secret = it != users.end() ? it->second.c_str()
-               : dynamic_secret_ ? dynamic_secret_->c_str()
-                                 : nullptr;
+               : login_secrets_ && login_secrets_->dynamic_secret
+                   ? login_secrets_->dynamic_secret->c_str()
+                   : nullptr;
   req.client_addr = addr.c_str();
   req.is_unix_socket = origin_.is_unix ? 1 : 0;
   req.is_tls = client_tls_ ? 1 : 0;
@@ -363,8 +365,8 @@ Awaitable<void> ClientSession::finish_authentication(const sluice_auth_output& o
     crypto::ScramKeys keys;
     std::copy_n(out.scram_client_key, keys.client_key.size(), keys.client_key.begin());
     std::copy_n(out.scram_server_key, keys.server_key.size(), keys.server_key.begin());
-    scram_keys_ = keys;
-    auth_secret_ = secret;
+    login_secrets().scram_keys = keys;
+    login_secrets().auth_secret = secret;
   }
   if (out.struct_size >= SLUICE_SIZE_THROUGH(sluice_auth_output, ok_payload_len) &&
       out.ok_message_type != 0) {
@@ -425,8 +427,9 @@ Awaitable<bool> ClientSession::route_and_welcome() {
 
   PoolRoute route = route_pool(*runtime_, *entry, user_);
   // A user auth_query found logs into servers with the secret it returned.
-  if (dynamic_secret_ && !route.settings.forced_user && entry->password.empty())
-    route.settings.password = *dynamic_secret_;
+  const LoginSecrets* secrets = login_secrets_.get();
+  if (secrets && secrets->dynamic_secret && !route.settings.forced_user && entry->password.empty())
+    route.settings.password = *secrets->dynamic_secret;
   const PoolSettings& s = route.settings;
   if (!s.pool_mode) {
     co_await send_fatal("08P01", "pool_mode " + s.pool_mode_name +
@@ -437,8 +440,9 @@ Awaitable<bool> ClientSession::route_and_welcome() {
   pool_->add_client();
   // SCRAM pass-through: this client proved it knows the verifier's password, and the pool's
   // servers log in as the same user with the same verifier.
-  if (scram_keys_ && !s.forced_user && s.user == user_ && s.password == auth_secret_)
-    pool_->set_scram_keys(*scram_keys_);
+  if (secrets && secrets->scram_keys && !s.forced_user && s.user == user_ &&
+      s.password == secrets->auth_secret)
+    pool_->set_scram_keys(*secrets->scram_keys);
   stats_ = &pool_->stats().shard(shard_.index());
 
   // The welcome (server ParameterStatus values) comes from the pool's first server login, so the
@@ -463,8 +467,8 @@ Awaitable<bool> ClientSession::route_and_welcome() {
     if (!tracked_name(name)) protocol::append_parameter_status(out, name, value);
   }
   // Tracked parameters: the client's own value, else the server's (PgBouncer's varcache).
-  for (const auto& name : *tracked_) {
-    if (const std::string* mine = find_param(client_params_, name)) {
+  for (const auto& name : runtime_->tracked_params) {
+    if (const auto mine = find_param(client_params_, name)) {
       protocol::append_parameter_status(out, name, *mine);
     } else if (const std::string* theirs = find_param(*welcome, name)) {
       set_param(client_params_, name, *theirs);

@@ -25,7 +25,6 @@ namespace sluice {
 
 namespace {
 using Clock = std::chrono::steady_clock;
-constexpr uint32_t kDefaultMaxPacket = 0x7fffffff;
 
 std::string quote_literal(std::string_view v) {
   std::string out = "'";
@@ -60,8 +59,7 @@ ClientSession::ClientSession(Shard& shard, DaemonContext& ctx, Socket socket, Cl
       origin_(std::move(origin)),
       id_(next_connection_id()),
       connected_at_(Clock::now()),
-      runtime_(ctx.runtime()),
-      client_scanner_("X", kDefaultMaxPacket) {
+      runtime_(ctx.runtime()) {
   shard_.sessions().add(this);
 }
 
@@ -109,34 +107,97 @@ Awaitable<bool> ClientSession::login_with_deadline() {
     if (close_reason_.empty()) close_reason_ = std::string("login failed: ") + e.what();
   }
   deadline.cancel();
+  login_secrets_.reset();
   co_return logged_in;
 }
 
+// The login coroutine. A logged-in client then waits for its first bytes with no coroutine at all
+// (wait_for_first_bytes): an idle client costs its session object and one pending wait.
 Awaitable<void> ClientSession::run(std::shared_ptr<ClientSession> self) {
   boost::system::error_code ec;
   self->client_.non_blocking(true, ec);
   bool logged_in = co_await self->login_with_deadline();
+  if (logged_in && !self->console_) {
+    // Listed, and under client_idle_timeout, from now on (as when client_loop starts).
+    self->relaying_ = true;
+    self->last_active_ = Clock::now();
+    wait_for_first_bytes(self);
+    co_return;
+  }
   if (logged_in) {
     try {
-      if (self->console_) {
-        co_await self->console_loop();
-      } else {
-        co_await self->client_loop();
-      }
+      co_await self->console_loop();
     } catch (const std::exception& e) {
       spdlog::warn("{}session error: {}", self->prefix(), e.what());
     }
-    // A timeout ended the session: both loops are done, so the FATAL cannot interleave.
-    if (self->fatal_pending_) {
-      co_await self->send_fatal("08P01", self->close_reason_);
-      self->client_.shutdown(asio::socket_base::shutdown_both, ec);
+  }
+  co_await self->end_session();
+}
+
+namespace {
+// An allocator that is not std::allocator, so that Asio allocates an operation for a handler that
+// names it at its exact size with operator new, instead of handing it the thread's cached block
+// (whatever size the last recycled operation had: often a 200-byte write operation).
+template <class T>
+struct ExactAllocator {
+  using value_type = T;
+  ExactAllocator() = default;
+  template <class U>
+  explicit ExactAllocator(const ExactAllocator<U>& /*other*/) noexcept {}
+  T* allocate(size_t n) { return std::allocator<T>().allocate(n); }
+  void deallocate(T* p, size_t n) noexcept { std::allocator<T>().deallocate(p, n); }
+  template <class U>
+  bool operator==(const ExactAllocator<U>& /*other*/) const noexcept {
+    return true;
+  }
+};
+}  // namespace
+
+// Pending for as long as a logged-in client stays idle: kept small (a shared_ptr, and an operation
+// of its exact size).
+struct ClientSession::FirstBytesHandler {
+  std::shared_ptr<ClientSession> self;
+  using allocator_type = ExactAllocator<void>;
+  allocator_type get_allocator() const noexcept { return {}; }
+  void operator()(boost::system::error_code ec) const {
+    // Cancelled (a timeout or KILL ended the session) or a socket error: no relay to run.
+    const bool relay = !ec && !self->client_gone_;
+    asio::co_spawn(self->client_.get_executor(), relay_loop(self, relay), asio::detached);
+  }
+};
+
+void ClientSession::wait_for_first_bytes(const std::shared_ptr<ClientSession>& self) {
+  // A TLS client may have bytes OpenSSL already took from the socket: nothing to wait for.
+  if (self->client_tls_ && self->client_tls_->has_pending()) {
+    FirstBytesHandler{self}({});
+    return;
+  }
+  self->client_.async_wait(self->client_tls_ ? self->client_tls_->read_wait() : Socket::wait_read,
+                           FirstBytesHandler{self});
+}
+
+Awaitable<void> ClientSession::relay_loop(std::shared_ptr<ClientSession> self, bool run_loop) {
+  if (run_loop) {
+    try {
+      co_await self->client_loop();
+    } catch (const std::exception& e) {
+      spdlog::warn("{}session error: {}", self->prefix(), e.what());
     }
   }
-  if (self->runtime_->config->boolean("log_disconnections") && !self->user_.empty()) {
-    auto age = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - self->connected_at_);
-    spdlog::info("{}closing because: {} (age={}s)", self->prefix(),
-                 self->close_reason_.empty() ? "client close request" : self->close_reason_,
-                 age.count());
+  co_await self->end_session();
+}
+
+Awaitable<void> ClientSession::end_session() {
+  // A timeout ended the session: both loops are done, so the FATAL cannot interleave.
+  if (fatal_pending_) {
+    co_await send_fatal("08P01", close_reason_);
+    boost::system::error_code ec;
+    client_.shutdown(asio::socket_base::shutdown_both, ec);
+  }
+  if (runtime_->config->boolean("log_disconnections") && !user_.empty()) {
+    auto age = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - connected_at_);
+    spdlog::info("{}closing because: {} (age={}s)", prefix(),
+                 close_reason_.empty() ? "client close request" : close_reason_, age.count());
   }
 }
 
@@ -191,21 +252,24 @@ bool ClientSession::client_hung_up() {
 std::string ClientSession::tracked_param_sets() {
   // Usually the server already has this client's values (all clients of an application tend to
   // have the same): one string comparison instead of a lookup per tracked name.
+  const std::vector<std::string>& names = runtime_->tracked_params;
   if (!client_key_valid_) {
-    client_key_ = tracked_key(client_params_, *tracked_);
+    client_key_ =
+        tracked_key_of(names, [&](const std::string& n) { return client_params_.find(n); });
     client_key_valid_ = true;
   }
   if (!server_->tracked_key_valid) {
-    server_->tracked_key = tracked_key(server_->params, *tracked_);
+    server_->tracked_key = tracked_key(server_->params, names);
     server_->tracked_key_valid = true;
   }
   if (server_->tracked_key == client_key_) return {};
   std::string sql;
-  for (const auto& name : *tracked_) {
-    const std::string* want = find_param(client_params_, name);
+  for (const auto& name : names) {
+    const auto want = find_param(client_params_, name);
     if (!want) continue;
     const std::string* have = find_param(server_->params, name);
-    if (have && ::strcasecmp(have->c_str(), want->c_str()) == 0) continue;
+    // want->data() is NUL-terminated (ClientParams).
+    if (have && ::strcasecmp(have->c_str(), want->data()) == 0) continue;
     sql += "SET " + name + "=" + quote_literal(*want) + ";";
   }
   return sql;
@@ -282,7 +346,7 @@ Awaitable<bool> ClientSession::link_server() {
 Awaitable<void> ClientSession::client_loop() {
   auto self = shared_from_this();
   const uint32_t max_packet = static_cast<uint32_t>(runtime_->config->integer("max_packet_size"));
-  client_scanner_ = protocol::StreamScanner("X", max_packet);
+  client_scanner_.emplace("X", max_packet);
   // Prepared statements are tracked where a client's next transaction may run on another server.
   const auto* mode = pool_->settings().pool_mode;
   if (ctx_.max_prepared_statements.load(std::memory_order_relaxed) > 0 &&
@@ -319,7 +383,7 @@ Awaitable<void> ClientSession::client_loop() {
     if (ps_) {
       ok = frame_client_chunk(span_of(buf.data(), n), terminate, forward);
     } else {
-      ok = client_scanner_.scan(
+      ok = client_scanner_->scan(
           span_of(buf.data(), n),
           [&](char type, std::span<const uint8_t>) {
             if (type == 'X') terminate = true;
@@ -336,14 +400,14 @@ Awaitable<void> ClientSession::client_loop() {
           });
       if (ok && terminate) {
         // Terminate is for the pooler, not the server: forward what came before it.
-        forward = client_scanner_.consumed() >= 5 ? client_scanner_.consumed() - 5 : 0;
-        if (client_scanner_.consumed() < 5 && server_) server_->close_needed = true;
+        forward = client_scanner_->consumed() >= 5 ? client_scanner_->consumed() - 5 : 0;
+        if (client_scanner_->consumed() < 5 && server_) server_->close_needed = true;
       }
     }
     if (!ok) {
       // Named first: no conditional std::string expression inside co_await (g++ 12).
       const std::string reason =
-          "invalid packet: " + (ps_ ? ps_->framer.error() : client_scanner_.error());
+          "invalid packet: " + (ps_ ? ps_->framer.error() : client_scanner_->error());
       co_await send_fatal("08P01", reason);
       close_client(close_reason_);
       break;

@@ -19,6 +19,8 @@
 #include "server/asio.hpp"
 #include "server/daemon_context.hpp"
 #include "server/session_list.hpp"
+#include "session/client_params.hpp"
+#include "session/heap_optional.hpp"
 #include "sluice/abi.h"
 
 namespace sluice {
@@ -60,7 +62,16 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   bool admin_kill(const std::string& database, uint64_t id) override;
 
  private:
+  // Login, then (console) the console loop, or the wait for a client's first bytes.
   static Awaitable<void> run(std::shared_ptr<ClientSession> self);
+  // A logged-in client waits for its first bytes with a plain handler (no coroutine frame), which
+  // then starts relay_loop.
+  static void wait_for_first_bytes(const std::shared_ptr<ClientSession>& self);
+  struct FirstBytesHandler;  // its handler (client_relay.cpp)
+  // The relay (client_loop unless the session already ended while idle), then end_session.
+  static Awaitable<void> relay_loop(std::shared_ptr<ClientSession> self, bool run_loop);
+  // The pending FATAL of a timeout or KILL, and the log_disconnections line.
+  Awaitable<void> end_session();
   static Awaitable<void> server_loop(std::shared_ptr<ClientSession> self);
 
   // Login phase (client_login.cpp). Returns false when the client must be closed.
@@ -111,7 +122,8 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   // Client bytes seen: counts requests and times them (both relay paths).
   void note_client_message(char type, std::chrono::steady_clock::time_point now);
   bool client_at_boundary() const {
-    return ps_ ? ps_->framer.at_boundary() : client_scanner_.at_boundary();
+    if (ps_) return ps_->framer.at_boundary();
+    return !client_scanner_ || client_scanner_->at_boundary();  // no scanner: nothing read yet
   }
   // Prepared statements (client_prepared.cpp). Frames a chunk into ps_->pieces; false on a bad
   // length. Sets `terminate` at a Terminate message (pieces_ then end before it).
@@ -151,28 +163,36 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
 
   // Login results.
   std::string user_, database_;
-  // Set by a SCRAM login against a stored verifier: the keys for pass-through to servers that log
-  // in with that same verifier (`auth_secret_`).
-  std::optional<crypto::ScramKeys> scram_keys_;
-  std::optional<std::string> dynamic_secret_;  // from auth_query, for this login user
-  std::string auth_secret_;
+  // What authentication learnt for routing; only while logging in, and only when there is some.
+  struct LoginSecrets {
+    // Set by a SCRAM login against a stored verifier: the keys for pass-through to servers that
+    // log in with that same verifier (`auth_secret`).
+    std::optional<crypto::ScramKeys> scram_keys;
+    std::optional<std::string> dynamic_secret;  // from auth_query, for this login user
+    std::string auth_secret;
+  };
+  std::unique_ptr<LoginSecrets> login_secrets_;  // freed when login ends
+  LoginSecrets& login_secrets() {
+    if (!login_secrets_) login_secrets_ = std::make_unique<LoginSecrets>();
+    return *login_secrets_;
+  }
   bool counted_ = false;       // counted in ctx_.client_count
   bool db_counted_ = false;    // counted in ctx_.db_clients under database_
   bool user_counted_ = false;  // counted in ctx_.user_clients under user_
   uint32_t cancel_pid_ = 0, cancel_key_ = 0;
   std::shared_ptr<Pool> pool_;
   ShardStats* stats_ = nullptr;  // pool_'s statistics slot for this shard
-  ParamList client_params_;      // tracked parameters as the client should see them
-  uint64_t client_key_ = 0;      // tracked_key of client_params_, when client_key_valid_
+  // Tracked parameters as the client should see them; names: runtime_->tracked_params.
+  ClientParams client_params_;
+  uint64_t client_key_ = 0;  // tracked_key of client_params_, when client_key_valid_
   bool client_key_valid_ = false;
-  const std::vector<std::string>* tracked_ = nullptr;  // runtime_->tracked_params
 
-  // Link to a server.
+  // Link to a server. The socket, the server's scanner and wakeup_ are allocated at the first link
+  // (and reused by later ones): a client that never sends anything does not pay for them.
   std::unique_ptr<ServerConnection> server_;
-  Socket* server_sock_ =
-      nullptr;  // server_'s socket, registered with this shard (server_socket_on)
-  protocol::StreamScanner client_scanner_;
-  std::optional<protocol::StreamScanner> server_scanner_;  // while linked
+  Socket* server_sock_ = nullptr;  // server_'s socket, registered with this shard
+  HeapOptional<protocol::StreamScanner> client_scanner_;  // from the start of client_loop
+  HeapOptional<protocol::StreamScanner> server_scanner_;  // while linked
   // Protocol-level prepared statements (max_prepared_statements > 0 in a pool mode that gives
   // servers back): the client's stream is framed and rewritten, the server's answers filtered.
   // Allocated at the client's first bytes, so a client that never sends anything does not pay.
@@ -204,7 +224,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   // Wakes the one coroutine that waits for the other: finish_server (server loop) for a client
   // write to end, or the ending client loop for the server loop to finish. The two waits never
   // overlap, and each re-checks its condition. Created at the first link.
-  std::optional<asio::steady_timer> wakeup_;
+  HeapOptional<asio::steady_timer> wakeup_;
   // Timestamps the janitor reads (client_timeouts.cpp). kNever = not running.
   static constexpr std::chrono::steady_clock::time_point kNever{};
   std::chrono::steady_clock::time_point last_active_{};      // last bytes from the client

@@ -1,0 +1,52 @@
+#include "session/client_params.hpp"
+
+#include <strings.h>
+
+namespace sluice {
+
+int ClientParams::index_of(std::string_view name) const {
+  if (!names_) return -1;
+  for (size_t i = 0; i < names_->size(); ++i) {
+    const std::string& n = (*names_)[i];
+    if (n.size() == name.size() && ::strncasecmp(n.data(), name.data(), n.size()) == 0)
+      return static_cast<int>(i);
+  }
+  return -1;
+}
+
+size_t ClientParams::next_entry(size_t pos) const {
+  return data_[pos] == '\0' ? pos + 1 : data_.find('\0', pos + 1) + 1;
+}
+
+std::optional<std::string_view> ClientParams::find(std::string_view name) const {
+  const int index = index_of(name);
+  if (index < 0) return std::nullopt;
+  size_t pos = 0;
+  for (int i = 0; i < index && pos < data_.size(); ++i) pos = next_entry(pos);
+  if (pos >= data_.size() || data_[pos] == '\0') return std::nullopt;
+  return std::string_view(data_).substr(pos + 1, next_entry(pos) - pos - 2);
+}
+
+void ClientParams::set(std::string_view name, std::string_view value) {
+  const int index = index_of(name);
+  if (index < 0) return;
+  // Values are C strings on the wire: a NUL cannot come from a client or a server.
+  value = value.substr(0, value.find('\0'));
+  size_t pos = 0;
+  int i = 0;
+  for (; i < index && pos < data_.size(); ++i) pos = next_entry(pos);
+  const size_t end = pos < data_.size() ? next_entry(pos) : pos;
+  // Rebuilt at its exact size: set only at login and when a server reports a new value.
+  std::string out;
+  out.reserve(data_.size() - (end - pos) + static_cast<size_t>(index - i) + value.size() + 2);
+  out.append(data_, 0, pos);
+  out.append(static_cast<size_t>(index - i), '\0');  // tracked names before it never set
+  out += '\1';
+  out.append(value);
+  out += '\0';
+  out.append(data_, end);
+  out.shrink_to_fit();
+  data_ = std::move(out);
+}
+
+}  // namespace sluice

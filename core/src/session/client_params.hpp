@@ -1,0 +1,48 @@
+// A client's tracked parameters (client_encoding, DateStyle, TimeZone, ... plus
+// track_extra_parameters), stored compactly: every logged-in client has a handful of them for as
+// long as it stays connected, idle or not, so they cost one small string instead of a vector of
+// name/value string pairs. The names are not stored: a value's position is its name's index in
+// the tracked list (RuntimeConfig::tracked_params, which outlives the session).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sluice {
+
+class ClientParams {
+ public:
+  // The tracked names; set once, before the first set(). Names outside this list are not stored.
+  void set_names(const std::vector<std::string>* names) { names_ = names; }
+  const std::vector<std::string>* names() const { return names_; }
+
+  // The value of `name` (any spelling: GUC names are case-insensitive), or nullopt when it was
+  // never set. The view's data() is NUL-terminated.
+  std::optional<std::string_view> find(std::string_view name) const;
+  // Sets `name` (a tracked name, any spelling) to `value`; a value must not contain NUL.
+  void set(std::string_view name, std::string_view value);
+
+ private:
+  // Index of `name` in names_, or -1.
+  int index_of(std::string_view name) const;
+  // The start of the entry after the one at `pos`.
+  size_t next_entry(size_t pos) const;
+
+  const std::vector<std::string>* names_ = nullptr;
+  // One entry per tracked name up to the last one set, in names_ order: "\0" for a name never set,
+  // "\1" value "\0" for a value.
+  std::string data_;
+};
+
+// The ParamList API (pool/server_connection.hpp), for code that handles both kinds.
+inline std::optional<std::string_view> find_param(const ClientParams& params,
+                                                  std::string_view name) {
+  return params.find(name);
+}
+inline void set_param(ClientParams& params, std::string_view name, std::string_view value) {
+  params.set(name, value);
+}
+
+}  // namespace sluice

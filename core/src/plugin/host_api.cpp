@@ -9,6 +9,9 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <span>
+
+#include "crypto/random.hpp"
 
 namespace sluice::plugin {
 namespace {
@@ -63,16 +66,8 @@ int64_t config_cb(void* host_ctx, const char* key, char* buf, size_t buf_len) {
 }
 
 void random_cb(void*, uint8_t* out, size_t len) {
-  // Salts and nonces: a predictable value is a security hole, so failure is fatal.
-  while (len > 0) {
-    const int chunk = len > (1u << 30) ? (1 << 30) : static_cast<int>(len);
-    if (RAND_bytes(out, chunk) != 1) {
-      spdlog::critical("RAND_bytes failed; cannot continue safely");
-      std::abort();
-    }
-    out += chunk;
-    len -= static_cast<size_t>(chunk);
-  }
+  // Salts and nonces: a predictable value is a security hole, so failure is fatal (inside).
+  if (len > 0) crypto::random_bytes(std::span<uint8_t>(out, len));
 }
 
 void digest(const EVP_MD* md, const char* what, void* host_ctx, const uint8_t* data, size_t len,

@@ -13,8 +13,8 @@ constexpr std::string_view kMd5Prefix = "md5";
 
 // Fetched once: EVP_md5() makes EVP_Digest look the implementation up again on every call.
 const EVP_MD* md5_md() {
-  static EVP_MD* const md = EVP_MD_fetch(nullptr, "MD5", nullptr);
-  return md;
+  static EVP_MD* const kMd = EVP_MD_fetch(nullptr, "MD5", nullptr);
+  return kMd;
 }
 }  // namespace
 

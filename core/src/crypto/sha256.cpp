@@ -16,8 +16,8 @@ std::span<const uint8_t> as_bytes(std::string_view s) {
 
 // Fetched once instead of per EVP_Digest call (see md5_password.cpp).
 const EVP_MD* sha256_md() {
-  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  return md;
+  static EVP_MD* const kMd = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return kMd;
 }
 }  // namespace
 

@@ -73,13 +73,13 @@ void random_cb(void*, uint8_t* out, size_t len) {
 // Fetched once: EVP_md5()/EVP_sha256() make EVP_Digest look the implementation up on every call.
 // Null when the provider lacks it (FIPS): digest() then poisons the output.
 const EVP_MD* md5_md() {
-  static EVP_MD* const md = EVP_MD_fetch(nullptr, "MD5", nullptr);
-  return md;
+  static EVP_MD* const kMd = EVP_MD_fetch(nullptr, "MD5", nullptr);
+  return kMd;
 }
 
 const EVP_MD* sha256_md() {
-  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  return md;
+  static EVP_MD* const kMd = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return kMd;
 }
 
 void digest(const EVP_MD* md, const char* what, void* host_ctx, const uint8_t* data, size_t len,

@@ -10,12 +10,19 @@ namespace sluice::crypto {
 namespace {
 constexpr size_t kMd5HexLen = 32;
 constexpr std::string_view kMd5Prefix = "md5";
+
+// Fetched once: EVP_md5() makes EVP_Digest look the implementation up again on every call.
+const EVP_MD* md5_md() {
+  static EVP_MD* const kMd = EVP_MD_fetch(nullptr, "MD5", nullptr);
+  return kMd;
+}
 }  // namespace
 
 std::string md5_hex(std::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), digest, &len, EVP_md5(), nullptr) != 1 || len != 16) {
+  const EVP_MD* md = md5_md();
+  if (!md || EVP_Digest(data.data(), data.size(), digest, &len, md, nullptr) != 1 || len != 16) {
     std::abort();  // MD5 unavailable (e.g. a FIPS-only provider): nothing sensible to return
   }
   static constexpr char kHex[] = "0123456789abcdef";

@@ -9,6 +9,9 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <span>
+
+#include "crypto/random.hpp"
 
 namespace sluice::plugin {
 namespace {
@@ -63,31 +66,35 @@ int64_t config_cb(void* host_ctx, const char* key, char* buf, size_t buf_len) {
 }
 
 void random_cb(void*, uint8_t* out, size_t len) {
-  // Salts and nonces: a predictable value is a security hole, so failure is fatal.
-  while (len > 0) {
-    const int chunk = len > (1u << 30) ? (1 << 30) : static_cast<int>(len);
-    if (RAND_bytes(out, chunk) != 1) {
-      spdlog::critical("RAND_bytes failed; cannot continue safely");
-      std::abort();
-    }
-    out += chunk;
-    len -= static_cast<size_t>(chunk);
-  }
+  // Salts and nonces: a predictable value is a security hole, so failure is fatal (inside).
+  if (len > 0) crypto::random_bytes(std::span<uint8_t>(out, len));
+}
+
+// Fetched once: EVP_md5()/EVP_sha256() make EVP_Digest look the implementation up on every call.
+// Null when the provider lacks it (FIPS): digest() then poisons the output.
+const EVP_MD* md5_md() {
+  static EVP_MD* const kMd = EVP_MD_fetch(nullptr, "MD5", nullptr);
+  return kMd;
+}
+
+const EVP_MD* sha256_md() {
+  static EVP_MD* const kMd = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return kMd;
 }
 
 void digest(const EVP_MD* md, const char* what, void* host_ctx, const uint8_t* data, size_t len,
             uint8_t* out, size_t out_len) {
   unsigned int n = 0;
-  if (EVP_Digest(data, len, out, &n, md, nullptr) != 1 || n != out_len)
+  if (!md || EVP_Digest(data, len, out, &n, md, nullptr) != 1 || n != out_len)
     poison(what, host_ctx, out, out_len);
 }
 
 void md5_cb(void* host_ctx, const uint8_t* data, size_t len, uint8_t out[16]) {
-  digest(EVP_md5(), "MD5", host_ctx, data, len, out, 16);
+  digest(md5_md(), "MD5", host_ctx, data, len, out, 16);
 }
 
 void sha256_cb(void* host_ctx, const uint8_t* data, size_t len, uint8_t out[32]) {
-  digest(EVP_sha256(), "SHA-256", host_ctx, data, len, out, 32);
+  digest(sha256_md(), "SHA-256", host_ctx, data, len, out, 32);
 }
 
 void hmac_sha256_cb(void* host_ctx, const uint8_t* key, size_t key_len, const uint8_t* data,

@@ -101,6 +101,7 @@ class Daemon {
   void start_shutdown_wait_for_servers();
   void janitor_tick();
   void dispatch(AcceptedConnection c);
+  void start_session(Shard& shard, AcceptedConnection c);
 
   DaemonOptions options_;
   asio::io_context control_{1};
@@ -112,7 +113,6 @@ class Daemon {
   std::unique_ptr<Listener> listener_;
   std::unique_ptr<asio::signal_set> signals_;
   std::unique_ptr<asio::steady_timer> janitor_;
-  unsigned next_shard_ = 0;
   bool shutting_down_ = false;
   bool wait_for_servers_ = false;
   std::string pidfile_;
@@ -192,8 +192,12 @@ int Daemon::run() {
     pools_.set_shards(n);
     for (auto& s : shards_) ctx_->shards.push_back(s.get());
 
-    listener_ = std::make_unique<Listener>(
-        control_, [this](AcceptedConnection c) { dispatch(std::move(c)); });
+    // Shard 0 accepts (see listener.hpp); the control thread stays out of the connect path.
+    std::vector<asio::io_context*> targets;
+    for (auto& s : shards_) targets.push_back(&s->io());
+    listener_ =
+        std::make_unique<Listener>(shards_.front()->io(), std::move(targets),
+                                   [this](AcceptedConnection c) { dispatch(std::move(c)); });
     listener_->open(cfg->str("listen_addr"), static_cast<uint16_t>(cfg->integer("listen_port")),
                     cfg->str("unix_socket_dir"), static_cast<int>(cfg->integer("unix_socket_mode")),
                     static_cast<int>(cfg->integer("listen_backlog")));
@@ -269,22 +273,23 @@ int Daemon::run() {
   return 0;
 }
 
+// On the accepting shard's thread. The socket is already registered with its target shard, which
+// starts the session itself: at once when that is this thread, else through a post.
 void Daemon::dispatch(AcceptedConnection c) {
-  Shard& shard = *shards_[next_shard_++ % shards_.size()];
-  asio::post(shard.io(), [this, &shard, c = std::move(c)]() mutable {
-    Socket sock(shard.io());
-    boost::system::error_code ec;
-    int proto = c.family == AF_UNIX ? 0 : IPPROTO_TCP;
-    sock.assign(asio::generic::stream_protocol(c.family, proto), c.fd, ec);
-    if (ec) {
-      ::close(c.fd);
-      return;
-    }
-    if (c.family != AF_UNIX) apply_tcp_options(sock.native_handle(), ctx_->runtime()->tcp);
-    auto session = std::make_shared<ClientSession>(
-        shard, *ctx_, std::move(sock), ClientOrigin{c.addr, c.port, c.family == AF_UNIX});
-    ClientSession::start(session);
-  });
+  Shard& shard = *shards_[c.shard];
+  if (shard.io().get_executor().running_in_this_thread()) {
+    start_session(shard, std::move(c));
+    return;
+  }
+  asio::post(shard.io(),
+             [this, &shard, c = std::move(c)]() mutable { start_session(shard, std::move(c)); });
+}
+
+void Daemon::start_session(Shard& shard, AcceptedConnection c) {
+  if (c.family != AF_UNIX) apply_tcp_options(c.sock.native_handle(), ctx_->runtime()->tcp);
+  auto session = std::make_shared<ClientSession>(shard, *ctx_, std::move(c.sock),
+                                                 ClientOrigin{c.addr, c.port, c.family == AF_UNIX});
+  ClientSession::start(session);
 }
 
 std::string Daemon::reload() {

@@ -56,6 +56,32 @@ struct RuntimeConfig {
   bool server_reset_query_always = false;
   int64_t max_prepared_statements = 200;  // 0: not tracked
   TcpOptions tcp;                         // tcp_keepalive & co, for client and server sockets
+  // Values every login (and logout) reads, derived once instead of looked up by name.
+  int64_t max_client_conn = 100;
+  int max_db_client_connections = 0;
+  int max_user_client_connections = 0;
+  std::string auth_type;
+  std::vector<std::string> ignore_startup_parameters;  // split_list of the key
+  bool log_connections = true;
+  bool log_disconnections = true;
+  bool log_pooler_errors = true;
+  // The global values route_pool starts from ([databases] and [users] entries may override them).
+  struct PoolDefaults {
+    std::string unix_socket_dir;
+    int pool_size = 0;
+    int min_pool_size = 0;
+    int reserve_pool_size = 0;
+    double reserve_pool_timeout = 0;
+    bool round_robin = false;
+    double login_retry = 0;
+    double connect_timeout = 0;
+    double idle_timeout = 0;
+    double lifetime = 0;
+    uint32_t max_packet_size = 0;
+    std::string pool_mode;
+    int max_db_connections = 0;
+    int max_user_connections = 0;
+  } pool_defaults;
   // Client TLS (client_tls_*): the context TLS clients are accepted with, nullptr when
   // client_tls_sslmode is disable. Built with the snapshot, so RELOAD re-reads the files.
   std::shared_ptr<ssl_ctx_st> client_tls;

@@ -11,8 +11,9 @@
 
 namespace sluice {
 
+// The shard threads are joined by now (or never ran): close here, on the calling thread.
 Listener::~Listener() {
-  close();
+  close_now();
 }
 
 void Listener::open(const std::string& listen_addr, uint16_t port,
@@ -80,6 +81,10 @@ void Listener::open(const std::string& listen_addr, uint16_t port,
 }
 
 void Listener::close() {
+  asio::post(io_, [this] { close_now(); });
+}
+
+void Listener::close_now() {
   boost::system::error_code ec;
   for (auto& a : tcp_) a->close(ec);
   if (unix_) {
@@ -92,17 +97,20 @@ void Listener::close() {
 Awaitable<void> Listener::accept_tcp(asio::ip::tcp::acceptor& acceptor) {
   for (;;) {
     boost::system::error_code ec;
-    auto sock = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    const unsigned target = next_target();
+    asio::ip::tcp::endpoint peer;
+    // Registered straight with the target shard's reactor: no register/deregister here and no
+    // getpeername (accept fills `peer`). TCP_NODELAY comes with the shard's apply_tcp_options.
+    auto sock = co_await acceptor.async_accept(*targets_[target], peer,
+                                               asio::redirect_error(asio::use_awaitable, ec));
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
     if (ec) {
       spdlog::warn("accept failed: {}", ec.message());
       continue;
     }
-    auto ep = sock.remote_endpoint(ec);
-    if (ec) continue;  // already gone
-    sock.set_option(asio::ip::tcp::no_delay(true), ec);
-    AcceptedConnection c{sock.release(), ep.address().is_v6() ? AF_INET6 : AF_INET,
-                         ep.address().to_string(), ep.port()};
+    const bool v6 = peer.address().is_v6();
+    AcceptedConnection c{Socket(std::move(sock)), target, v6 ? AF_INET6 : AF_INET,
+                         peer.address().to_string(), peer.port()};
     on_accept_(std::move(c));
   }
 }
@@ -110,13 +118,15 @@ Awaitable<void> Listener::accept_tcp(asio::ip::tcp::acceptor& acceptor) {
 Awaitable<void> Listener::accept_unix(asio::local::stream_protocol::acceptor& acceptor) {
   for (;;) {
     boost::system::error_code ec;
-    auto sock = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    const unsigned target = next_target();
+    auto sock = co_await acceptor.async_accept(*targets_[target],
+                                               asio::redirect_error(asio::use_awaitable, ec));
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
     if (ec) {
       spdlog::warn("accept failed: {}", ec.message());
       continue;
     }
-    AcceptedConnection c{sock.release(), AF_UNIX, "unix", 0};
+    AcceptedConnection c{Socket(std::move(sock)), target, AF_UNIX, "unix", 0};
     on_accept_(std::move(c));
   }
 }

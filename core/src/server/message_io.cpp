@@ -20,6 +20,18 @@ Message message_for_header(const uint8_t (&header)[5], uint32_t max_length) {
   return m;
 }
 
+// Reads what the socket already holds of `out` without suspending, when it is in non-blocking
+// mode (a blocking socket is left to the asynchronous read). Returns the bytes read; throws on EOF
+// and errors as the asynchronous read would.
+size_t read_available(Socket& sock, std::span<uint8_t> out) {
+  if (!sock.non_blocking()) return 0;  // the flag Asio keeps: no syscall
+  boost::system::error_code ec;
+  const size_t n = sock.read_some(asio::buffer(out.data(), out.size()), ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) return 0;
+  if (ec) throw boost::system::system_error(ec);
+  return n;
+}
+
 }  // namespace
 
 Awaitable<Message> read_message(Socket& sock, uint32_t max_length) {
@@ -27,7 +39,14 @@ Awaitable<Message> read_message(Socket& sock, uint32_t max_length) {
   co_await asio::async_read(sock, asio::buffer(header), asio::use_awaitable);
   Message m = message_for_header(header, max_length);
   if (!m.body.empty()) {
-    co_await asio::async_read(sock, asio::buffer(m.body), asio::use_awaitable);
+    // The body normally arrived with its header: read it at once rather than through another
+    // asynchronous read, whose completion goes through the scheduler (and an epoll_wait).
+    std::span<uint8_t> body(reinterpret_cast<uint8_t*>(m.body.data()), m.body.size());
+    const size_t got = read_available(sock, body);
+    if (got < body.size()) {
+      co_await asio::async_read(sock, asio::buffer(body.subspan(got).data(), body.size() - got),
+                                asio::use_awaitable);
+    }
   }
   co_return m;
 }

@@ -33,7 +33,7 @@ const std::string* ClientSession::tracked_name(std::string_view name) const {
 }
 
 Awaitable<void> ClientSession::send_fatal(std::string_view sqlstate, std::string_view message) {
-  if (runtime_ && runtime_->config->boolean("log_pooler_errors"))
+  if (runtime_ && runtime_->log_pooler_errors)
     spdlog::warn("{}pooler error: {}", prefix(), message);
   std::string out;
   protocol::append_error(out, "FATAL", sqlstate, message);
@@ -67,7 +67,6 @@ Awaitable<bool> ClientSession::start_client_tls() {
 }
 
 Awaitable<bool> ClientSession::login() {
-  const config::Config& cfg = *runtime_->config;
   std::string buf;
   std::array<uint8_t, 1024> tmp;
   protocol::StartupPacket packet;
@@ -132,7 +131,7 @@ Awaitable<bool> ClientSession::login() {
   }
   counted_ = true;
   int clients = ++ctx_.client_count;
-  if (clients > cfg.integer("max_client_conn")) {
+  if (clients > runtime_->max_client_conn) {
     co_await send_fatal("08P01", "no more connections allowed (max_client_conn)");
     co_return false;
   }
@@ -150,7 +149,7 @@ Awaitable<bool> ClientSession::login() {
       set_param(client_params_, *tracked, value);
       continue;
     }
-    if (std::ranges::any_of(config::split_list(cfg.str("ignore_startup_parameters")),
+    if (std::ranges::any_of(runtime_->ignore_startup_parameters,
                             [&param = name](const std::string& ignored) {
                               return config::iequals(ignored, param);
                             }))
@@ -165,7 +164,7 @@ Awaitable<bool> ClientSession::login() {
     co_return false;
   }
 
-  if (cfg.boolean("log_connections")) {
+  if (runtime_->log_connections) {
     const std::string tls = client_tls_ ? client_tls_->describe() : std::string("no");
     spdlog::info("{}login attempt: db={} user={} tls={} replication=no", prefix(), database_, user_,
                  tls);
@@ -183,8 +182,7 @@ Awaitable<bool> ClientSession::login() {
 }
 
 Awaitable<bool> ClientSession::authenticate(const std::string& user, const std::string& database) {
-  const config::Config& cfg = *runtime_->config;
-  std::string auth_type = cfg.str("auth_type");
+  std::string auth_type = runtime_->auth_type;
   // PgBouncer's own-uid admin path: user "pgbouncer" on database "pgbouncer" over the Unix socket
   // from a process running as the daemon's own uid is an admin without a password.
   if (database == "pgbouncer" && user == "pgbouncer") {
@@ -400,9 +398,8 @@ Awaitable<bool> ClientSession::route_and_welcome() {
   // Client limits per database and per login user (1.24), checked after authentication.
   const config::UserEntry* user_entry = nullptr;
   if (auto ue = cfg.users().find(user_); ue != cfg.users().end()) user_entry = &ue->second;
-  int max_db_clients = entry->max_db_client_connections >= 0
-                           ? entry->max_db_client_connections
-                           : static_cast<int>(cfg.integer("max_db_client_connections"));
+  int max_db_clients = entry->max_db_client_connections >= 0 ? entry->max_db_client_connections
+                                                             : runtime_->max_db_client_connections;
   if (!ctx_.db_clients.try_take(database_, max_db_clients)) {
     co_await send_fatal("08P01", "client connections exceeded (max_db_client_connections)");
     co_return false;
@@ -410,7 +407,7 @@ Awaitable<bool> ClientSession::route_and_welcome() {
   db_counted_ = true;
   int max_user_clients = user_entry && user_entry->max_user_client_connections >= 0
                              ? user_entry->max_user_client_connections
-                             : static_cast<int>(cfg.integer("max_user_client_connections"));
+                             : runtime_->max_user_client_connections;
   if (!ctx_.user_clients.try_take(user_, max_user_clients)) {
     co_await send_fatal("08P01", "client connections exceeded (max_user_client_connections)");
     co_return false;
@@ -419,7 +416,7 @@ Awaitable<bool> ClientSession::route_and_welcome() {
 
   // auth_type=any ignores the login user, so the server user must come from the entry. The
   // client gets PgBouncer's generic text; the reason goes to the log.
-  if (entry->user.empty() && cfg.str("auth_type") == "any") {
+  if (entry->user.empty() && runtime_->auth_type == "any") {
     spdlog::error("{}auth_type=any requires forced user (database {})", prefix(), entry->name);
     co_await send_fatal("08P01", "bouncer config error");
     co_return false;
@@ -449,7 +446,7 @@ Awaitable<bool> ClientSession::route_and_welcome() {
   // first client of a pool waits for one server connection.
   auto welcome = pool_->welcome();
   if (!welcome) {
-    AcquireResult r = co_await pool_->acquire(cfg.seconds("query_wait_timeout"));
+    AcquireResult r = co_await pool_->acquire(runtime_->timeouts.query_wait_timeout);
     if (!r.server) {
       // No conditional std::string temporary inside co_await: g++ 12 destroys it twice.
       std::string_view code =

@@ -194,7 +194,7 @@ Awaitable<void> ClientSession::end_session() {
     boost::system::error_code ec;
     client_.shutdown(asio::socket_base::shutdown_both, ec);
   }
-  if (runtime_->config->boolean("log_disconnections") && !user_.empty()) {
+  if (runtime_->log_disconnections && !user_.empty()) {
     auto age = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - connected_at_);
     spdlog::info("{}closing because: {} (age={}s)", prefix(),
                  close_reason_.empty() ? "client close request" : close_reason_, age.count());

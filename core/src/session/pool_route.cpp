@@ -8,6 +8,7 @@ namespace sluice {
 PoolRoute route_pool(const RuntimeConfig& rt, const config::DatabaseEntry& entry,
                      const std::string& login_user) {
   const config::Config& cfg = *rt.config;
+  const RuntimeConfig::PoolDefaults& d = rt.pool_defaults;
   const config::UserEntry* user_entry = nullptr;
   if (auto ue = cfg.users().find(login_user); ue != cfg.users().end()) user_entry = &ue->second;
   PoolRoute r;
@@ -20,43 +21,41 @@ PoolRoute route_pool(const RuntimeConfig& rt, const config::DatabaseEntry& entry
     s.password = u->second;
   }
   s.host = entry.host;
-  s.unix_socket_dir = cfg.str("unix_socket_dir");
+  s.unix_socket_dir = d.unix_socket_dir;
   s.port = static_cast<uint16_t>(entry.port);
   s.dbname = entry.dbname.empty() ? entry.name : entry.dbname;
   for (const auto& p : entry.startup_params) s.startup_params.push_back(p);
   s.connect_query = entry.connect_query;
-  s.pool_size = static_cast<int>(cfg.integer("default_pool_size"));
+  s.pool_size = d.pool_size;
   if (entry.pool_size >= 0) s.pool_size = entry.pool_size;
   if (user_entry && user_entry->pool_size >= 0) s.pool_size = user_entry->pool_size;
-  s.min_pool_size = entry.min_pool_size >= 0 ? entry.min_pool_size
-                                             : static_cast<int>(cfg.integer("min_pool_size"));
-  s.reserve_pool_size = static_cast<int>(cfg.integer("reserve_pool_size"));
+  s.min_pool_size = entry.min_pool_size >= 0 ? entry.min_pool_size : d.min_pool_size;
+  s.reserve_pool_size = d.reserve_pool_size;
   if (entry.reserve_pool_size >= 0) s.reserve_pool_size = entry.reserve_pool_size;
   if (user_entry && user_entry->reserve_pool_size >= 0)
     s.reserve_pool_size = user_entry->reserve_pool_size;
-  s.reserve_pool_timeout = cfg.seconds("reserve_pool_timeout");
+  s.reserve_pool_timeout = d.reserve_pool_timeout;
   s.forced_user = !entry.user.empty();
   s.autodb = entry.name != "*" && cfg.find_database(entry.name) == nullptr;
-  s.round_robin = cfg.boolean("server_round_robin");
+  s.round_robin = d.round_robin;
   s.balance_hosts = entry.load_balance_hosts != "disable";
-  s.login_retry = cfg.seconds("server_login_retry");
+  s.login_retry = d.login_retry;
   s.tcp = rt.tcp;
   s.tls = rt.server_tls;
   s.tls_required = rt.server_tls_required;
   s.tls_verify_host = rt.server_tls_verify_host;
   s.tls_id = rt.server_tls_id;
-  s.connect_timeout = cfg.seconds("server_connect_timeout");
-  s.idle_timeout = cfg.seconds("server_idle_timeout");
-  s.lifetime = entry.server_lifetime >= 0 ? entry.server_lifetime : cfg.seconds("server_lifetime");
-  s.max_packet_size = static_cast<uint32_t>(cfg.integer("max_packet_size"));
-  s.pool_mode_name = cfg.str("pool_mode");
+  s.connect_timeout = d.connect_timeout;
+  s.idle_timeout = d.idle_timeout;
+  s.lifetime = entry.server_lifetime >= 0 ? entry.server_lifetime : d.lifetime;
+  s.max_packet_size = d.max_packet_size;
+  s.pool_mode_name = d.pool_mode;
   if (!entry.pool_mode.empty()) s.pool_mode_name = entry.pool_mode;
   if (user_entry && !user_entry->pool_mode.empty()) s.pool_mode_name = user_entry->pool_mode;
   s.pool_mode = rt.plugins->pool_mode(s.pool_mode_name);
-  r.max_db_connections = entry.max_db_connections >= 0
-                             ? entry.max_db_connections
-                             : static_cast<int>(cfg.integer("max_db_connections"));
-  r.max_user_connections = static_cast<int>(cfg.integer("max_user_connections"));
+  r.max_db_connections =
+      entry.max_db_connections >= 0 ? entry.max_db_connections : d.max_db_connections;
+  r.max_user_connections = d.max_user_connections;
   if (user_entry && user_entry->max_user_connections >= 0)
     r.max_user_connections = user_entry->max_user_connections;
   return r;

@@ -255,8 +255,18 @@ int Daemon::run() {
   };
   signals_->async_wait(on_signal);
 
-  for (auto& s : shards_) s->start();
-  start_exporters();
+  // Only the control thread takes the daemon's signals: threads started here inherit a mask that
+  // blocks them. Else two signals sent back to back (SIGUSR1 then SIGUSR2: PAUSE, RESUME) could be
+  // taken by two threads at once and handled in the wrong order.
+  {
+    sigset_t handled, old_mask;
+    sigemptyset(&handled);
+    for (int sig : {SIGHUP, SIGINT, SIGTERM, SIGQUIT, SIGUSR1, SIGUSR2}) sigaddset(&handled, sig);
+    pthread_sigmask(SIG_BLOCK, &handled, &old_mask);
+    for (auto& s : shards_) s->start();
+    start_exporters();
+    pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+  }
   janitor_ = std::make_unique<asio::steady_timer>(control_);
   janitor_tick();
   spdlog::info("process up: sluice {}, {} worker thread(s)", SLUICE_VERSION_STRING, shards_.size());

@@ -15,7 +15,8 @@
 # process, `callgrind_annotate --inclusive=yes` of it (<pooler>.annotate.txt) and the difference
 # of the two processes per function and transaction, largest first (<pooler>.per-tx.txt).
 # Knobs: INSTR_TARGETS ("pgbouncer sluice1"), INSTR_TX_SHORT (20), INSTR_TX_LONG (120),
-# INSTR_PGBENCH_ARGS ("-S"; e.g. "-S -M extended"), INSTR_OUT.
+# INSTR_PGBENCH_ARGS ("-S"; e.g. "-S -M extended"), INSTR_CLIENTS (10; above the pool size of 20
+# clients queue for servers), INSTR_OUT.
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -42,7 +43,7 @@ LONG=${INSTR_TX_LONG:-120}
 ARGS=${INSTR_PGBENCH_ARGS:--S}
 OUT=${INSTR_OUT:-$HERE/results/instructions}
 DB=bench DBUSER=bench DBPASS=benchpw
-CLIENTS=10
+CLIENTS=${INSTR_CLIENTS:-10}  # fewer than the pool size: no queueing
 
 for t in valgrind callgrind_control callgrind_annotate; do
   command -v "$t" >/dev/null || die "$t not found (apt-get install valgrind)"
@@ -87,7 +88,7 @@ write_configs
 bench() {  # bench PORT pgbench-args...
   local port=$1; shift
   # shellcheck disable=SC2086
-  "$PGBENCH" -h 127.0.0.1 -p "$port" -n $ARGS -c $CLIENTS -j 2 "$@" "$DB"
+  "$PGBENCH" -h 127.0.0.1 -p "$port" -n $ARGS -c "$CLIENTS" -j 2 "$@" "$DB"
 }
 processed() { awk -F': ' '/^number of transactions actually processed/ {split($2,a,"/"); print a[1]; exit}' "$1"; }
 # Ir in a callgrind output file: its "summary:" (or "totals:") line.

@@ -1,6 +1,6 @@
-// A logged-in server connection as the pool holds it: a raw socket descriptor plus what the login
-// taught us. While a client uses it, the descriptor is wrapped in a socket on the client's shard;
-// between uses it belongs to no event loop, which lets any shard pick it up (one logical pool).
+// A logged-in server connection as the pool holds it: its socket plus what the login taught us.
+// The socket stays registered with the event loop of the shard that used it last, and any shard
+// can take it over (pool/server_socket.hpp): one logical pool.
 #pragma once
 
 #include <atomic>
@@ -93,9 +93,10 @@ struct ServerConnection {
   std::shared_ptr<std::atomic<int>> cancels;
   bool cancel_in_flight() const { return cancels && cancels->load(std::memory_order_acquire) > 0; }
 
-  // An idle server has nothing to say: true when nothing is readable on the descriptor. Idle
-  // servers belong to no event loop, so a server that died while idle (PostgreSQL restarted,
-  // pg_terminate_backend) is found here, with one non-blocking peek, before anyone uses it.
+  // An idle server has nothing to say: true when nothing is readable on the descriptor. Nobody
+  // reads an idle server (no operation is pending on its socket), so a server that died while idle
+  // (PostgreSQL restarted, pg_terminate_backend) is found here, with one non-blocking peek, before
+  // anyone uses it.
   bool idle_and_open() const;
 
   // Sends Terminate (best effort, non-blocking; through TLS with close_notify when there is a TLS

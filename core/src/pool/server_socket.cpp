@@ -36,10 +36,8 @@ int ServerConnection::release_fd() {
     // Taken out of the loop's epoll set; a dead loop had nothing left to take it out of.
     boost::system::error_code ec;
     socket->sock.release(ec);
-    if (ec) {
-      ::close(released);
-      released = -1;
-    }
+    // Asio fails only for a socket it already closed: the number may belong to someone else now.
+    if (ec) released = -1;
   }
   socket.reset();
   return released;

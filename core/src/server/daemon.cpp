@@ -265,6 +265,14 @@ int Daemon::run() {
     pthread_sigmask(SIG_BLOCK, &handled, &old_mask);
     for (auto& s : shards_) s->start();
     start_exporters();
+    // Asio starts a resolver's worker thread at its first resolve, with the mask of the thread
+    // that resolves: start the control loop's now (its logins, for min_pool_size and RESUME,
+    // resolve server hosts there). The shards' ones inherit their threads' blocked mask.
+    asio::ip::tcp::resolver warm(control_);
+    warm.async_resolve(
+        "127.0.0.1", "0",
+        asio::ip::resolver_base::numeric_host | asio::ip::resolver_base::numeric_service,
+        [](const boost::system::error_code&, const asio::ip::tcp::resolver::results_type&) {});
     pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
   }
   janitor_ = std::make_unique<asio::steady_timer>(control_);

@@ -109,10 +109,10 @@ Awaitable<AuthQueryResult> ClientSession::run_auth_query(const std::string& user
     co_return failed;
   }
   std::unique_ptr<ServerConnection> server = std::move(r.server);
-  Socket& sock = server_socket_on(*server, shard_);
   AuthQueryResult result;
   bool reusable = false;
   try {
+    Socket& sock = server_socket_on(*server, shard_);  // throws if it cannot be registered here
     result = co_await exchange(sock, server->tls.get(), sql, user, route.settings.max_packet_size);
     reusable = true;
   } catch (const std::exception& e) {

@@ -310,7 +310,14 @@ Awaitable<bool> ClientSession::link_server() {
       ps_->capacity = static_cast<size_t>(
           std::max<int64_t>(1, ctx_.max_prepared_statements.load(std::memory_order_relaxed)));
     // No system call when the server last served this shard (the pool prefers such a server).
-    server_sock_ = &server_socket_on(*server_, shard_);
+    try {
+      server_sock_ = &server_socket_on(*server_, shard_);
+    } catch (const std::exception& e) {
+      // Registering the descriptor with this shard failed (epoll: no memory, max_user_watches).
+      spdlog::warn("{}server socket not usable here ({}), retrying", prefix(), e.what());
+      pool_->discard(std::move(server_));
+      continue;
+    }
     // A server idle for longer than server_check_delay is checked before use (PgBouncer's
     // server_check_query; "<empty>" means an empty query).
     std::string sql;
@@ -516,29 +523,49 @@ Awaitable<void> ClientSession::client_loop() {
 
 Awaitable<void> ClientSession::server_loop(std::shared_ptr<ClientSession> self) {
   bool reusable = true;
+  // Where servers go back to the pool after each transaction, a plain server is read with
+  // async_read_some into a leased buffer rather than waited for, then read: Asio 1.74 re-arms
+  // epoll (EPOLL_CTL_MOD) for every async_wait, while a read queued after a short read costs no
+  // system call. Such a server holds a buffer only during a transaction. In session-like modes a
+  // server stays linked while its client idles: it waits without a buffer (DESIGN.md §9).
+  const bool read_waiting =
+      !(self->pool_->settings().pool_mode->flags & SLUICE_POOL_FLAG_RESET_ON_RELEASE);
   for (;;) {
     boost::system::error_code ec;
     TlsChannel* const server_tls = self->server_->tls.get();
-    BufferPool::Lease buf = self->shard_.buffers().take();
     // Header bytes held back from the last chunk (prepared statements) go in front.
     Prepared* const ps = self->ps_.get();  // set before the link when statements are tracked
     const size_t held = ps ? ps->held.size : 0;
-    if (held > 0) std::memcpy(buf.data(), ps->held.bytes.data(), held);
+    BufferPool::Lease buf;
+    auto take_buffer = [&] {
+      buf = self->shard_.buffers().take();
+      if (held > 0) std::memcpy(buf.data(), ps->held.bytes.data(), held);
+    };
     size_t n = 0;
-    if (!server_tls) {
-      // A read, not a readability wait then a read: Asio 1.74 re-arms epoll (EPOLL_CTL_MOD) for
-      // every async_wait, while a read queued after a short read costs no system call. A linked
-      // server may hold a buffer meanwhile (there are at most as many as server connections).
+    if (!server_tls && read_waiting) {
+      take_buffer();
       n = co_await self->server_sock_->async_read_some(
           asio::buffer(buf.data() + held, buf.size() - held),
           asio::redirect_error(asio::use_awaitable, ec));
+      // Bytes read for a client that is gone: nobody will look at them, so the server is not
+      // known to be idle and clean any more (say an asynchronous ParameterStatus or NOTICE).
+      if (self->client_gone_ && n > 0) reusable = false;
     } else {
-      if (!server_tls->has_pending()) {
+      if (!server_tls) {
+        co_await self->server_sock_->async_wait(Socket::wait_read,
+                                                asio::redirect_error(asio::use_awaitable, ec));
+      } else if (!server_tls->has_pending()) {
         co_await self->server_sock_->async_wait(server_tls->read_wait(),
                                                 asio::redirect_error(asio::use_awaitable, ec));
       }
-      if (!ec && !self->client_gone_)
-        n = server_tls->read_some(buf.data() + held, buf.size() - held, ec);
+      if (!ec && !self->client_gone_ && self->ctx_.suspended.load(std::memory_order_relaxed))
+        co_await self->wait_while_suspended();  // SUSPEND: nothing is read until RESUME
+      if (!ec && !self->client_gone_) {
+        take_buffer();
+        n = server_tls ? server_tls->read_some(buf.data() + held, buf.size() - held, ec)
+                       : self->server_sock_->read_some(
+                             asio::buffer(buf.data() + held, buf.size() - held), ec);
+      }
     }
     if (self->client_gone_) break;
     if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
@@ -546,7 +573,7 @@ Awaitable<void> ClientSession::server_loop(std::shared_ptr<ClientSession> self) 
       self->server_broken_ = true;
       break;
     }
-    // SUSPEND: what was read is held until RESUME.
+    // SUSPEND (reads that were queued before it): what was read is held until RESUME.
     if (self->ctx_.suspended.load(std::memory_order_relaxed)) co_await self->wait_while_suspended();
     if (self->client_gone_) break;
     self->stats_->add(Stat::kBytesSent, static_cast<int64_t>(n));

@@ -47,6 +47,7 @@ void forget_after_fork() {
 }  // namespace
 
 void random_bytes(std::span<uint8_t> out) {
+  if (out.empty()) return;  // (an empty span's data() may be null: no memcpy from/to it)
   if (out.size() > kBufferedMax) {
     from_kernel(out.data(), out.size());
     return;

@@ -41,29 +41,7 @@ OUT=${PROFILE_OUT:-$HERE/results/profile}
 DB=bench DBUSER=bench DBPASS=benchpw
 
 for t in perf strace; do command -v "$t" >/dev/null || die "$t not found (apt-get install linux-perf strace)"; done
-if [[ $(id -u) == 0 ]]; then
-  AS_USER=(setpriv --reuid="$RUN_USER" --regid="$(id -g "$RUN_USER")" --init-groups --)
-else
-  RUN_USER=$(id -un); AS_USER=()
-fi
-as_user() { "${AS_USER[@]}" "$@"; }
-ulimit -n 20000 2>/dev/null || true
-
-T=$(mktemp -d /tmp/sluice-profile.XXXXXX) || die "mktemp failed"
-chmod 755 "$T"; [[ $(id -u) == 0 ]] && chown "$RUN_USER" "$T"
-PIDS_TO_KILL=(); PG_STARTED=0
-cleanup() {
-  local rc=$? p
-  trap - EXIT INT TERM
-  for p in "${PIDS_TO_KILL[@]}"; do [[ -n $p ]] && kill -TERM "$p" 2>/dev/null; done
-  sleep 0.5
-  for p in "${PIDS_TO_KILL[@]}"; do [[ -n $p ]] && kill -KILL "$p" 2>/dev/null; done
-  pg_stop
-  rm -rf "$T"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_session profile 0.5
 mkdir -p "$OUT"
 
 sluice_locate

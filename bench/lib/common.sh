@@ -63,3 +63,34 @@ calc() { python3 -c "print($1)"; }
 emit() {
   python3 -c 'import json,sys; print(json.dumps(dict(a.split("=",1) for a in sys.argv[1:])))' "$@" >>"$RESULTS_JSONL"
 }
+
+# bench_session NAME GRACE: the setup profile.sh and instructions.sh share. Runs the daemons as
+# $RUN_USER via setpriv when root (else as the caller: RUN_USER becomes that user), raises the
+# open-files limit, makes the temp dir $T (/tmp/sluice-NAME.*), and on exit sends TERM to
+# PIDS_TO_KILL, KILL after GRACE seconds, stops PostgreSQL and removes $T.
+bench_session() {
+  local name=$1
+  BENCH_GRACE=$2
+  if [[ $(id -u) == 0 ]]; then
+    AS_USER=(setpriv --reuid="$RUN_USER" --regid="$(id -g "$RUN_USER")" --init-groups --)
+  else
+    RUN_USER=$(id -un); AS_USER=()
+  fi
+  ulimit -n 20000 2>/dev/null || true
+  T=$(mktemp -d "/tmp/sluice-$name.XXXXXX") || die "mktemp failed"
+  chmod 755 "$T"; [[ $(id -u) == 0 ]] && chown "$RUN_USER" "$T"
+  PIDS_TO_KILL=(); PG_STARTED=0
+  trap bench_session_cleanup EXIT
+  trap 'exit 130' INT TERM
+}
+as_user() { "${AS_USER[@]}" "$@"; }
+bench_session_cleanup() {
+  local rc=$? p
+  trap - EXIT INT TERM
+  for p in "${PIDS_TO_KILL[@]}"; do [[ -n $p ]] && kill -TERM "$p" 2>/dev/null; done
+  sleep "$BENCH_GRACE"
+  for p in "${PIDS_TO_KILL[@]}"; do [[ -n $p ]] && kill -KILL "$p" 2>/dev/null; done
+  pg_stop
+  rm -rf "$T"
+  exit "$rc"
+}

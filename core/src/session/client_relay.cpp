@@ -796,9 +796,8 @@ Awaitable<void> ClientSession::finish_server(bool reusable) {
     reusable = false;
   }
   // The socket stays registered with this shard while the server idles (pool/server_socket.hpp).
-  const bool open = server_sock_->is_open();
-  server_sock_ = nullptr;
-  if (reusable && open) {
+  server_sock_ = nullptr;  // (never closed through Asio: a broken server is only shut down)
+  if (reusable) {
     pool_->release(std::move(server_));
   } else {
     pool_->discard(std::move(server_));

@@ -14,15 +14,42 @@ namespace sluice {
 
 using Clock = std::chrono::steady_clock;
 
-// A client queued for a server. Completed by whoever hands it a server or an error: under the pool
-// mutex `done` is set, then the timer on the waiter's own executor is cancelled to wake it.
+// A queued client's suspended acquire() coroutine, type-erased: post() hands it to its own
+// executor, which resumes it. Nothing else owns the coroutine while it waits.
+struct Pool::Wake {
+  Wake() = default;
+  Wake(const Wake&) = delete;
+  Wake& operator=(const Wake&) = delete;
+  virtual ~Wake() = default;
+  virtual void post() = 0;
+};
+
+namespace {
+template <class Handler>
+struct WakeHandler final : Pool::Wake {
+  explicit WakeHandler(Handler&& h) : handler(std::move(h)) {}
+  void post() override { asio::post(std::move(handler)); }
+  Handler handler;
+};
+}  // namespace
+
+// A client queued for a server, in its acquire() frame. Completed, under the pool's mutex, by
+// whoever hands it a server or an error (deliver_locked, expire_waiters, fail_waiters, a failed
+// login): it leaves the queue, gets its result and `done`, and is woken by one post of its
+// coroutine (no timer, no shared state: the post orders the result before the resumption).
 struct Pool::Waiter {
-  explicit Waiter(const asio::any_io_executor& ex) : timer(ex) {}
-  asio::steady_timer timer;
-  Clock::time_point since = Clock::now();
+  Clock::time_point since;
+  Clock::time_point deadline = Clock::time_point::max();  // query_wait_timeout (janitor)
+  asio::any_io_executor ex;                               // logins started for it run here
   bool done = false;
   AcquireResult result;
+  std::unique_ptr<Wake> wake;  // once the coroutine is suspended
 };
+
+void Pool::complete_locked(Waiter& w) {
+  w.done = true;
+  if (std::unique_ptr<Wake> wake = std::move(w.wake)) wake->post();  // `w` may be gone after
+}
 
 Pool::Pool(PoolSettings settings, std::shared_ptr<ConnectionBudget> db_budget,
            std::shared_ptr<ConnectionBudget> user_budget, size_t shards)
@@ -89,8 +116,8 @@ std::unique_ptr<ServerConnection> Pool::take_idle_locked(const asio::io_context*
 }
 
 Awaitable<AcquireResult> Pool::acquire(double wait_timeout, const asio::io_context* io) {
-  auto ex = co_await asio::this_coro::executor;
-  std::shared_ptr<Waiter> waiter;
+  Waiter waiter;
+  waiter.ex = co_await asio::this_coro::executor;
   bool launch = false;
   {
     std::lock_guard lock(mu_);
@@ -122,41 +149,54 @@ Awaitable<AcquireResult> Pool::acquire(double wait_timeout, const asio::io_conte
     }
     launch = !paused_ && try_reserve_slot_locked();
     if (launch) ++login_;
-    waiter = std::make_shared<Waiter>(ex);  // only a queued client pays for a waiter and its timer
-    waiters_.push_back(waiter);
+    waiter.since = Clock::now();
+    if (wait_timeout > 0) {
+      waiter.deadline = waiter.since + std::chrono::duration_cast<Clock::duration>(
+                                           std::chrono::duration<double>(wait_timeout));
+    }
+    waiters_.push_back(&waiter);
   }
-  if (launch) start_login(ex);
+  // Leaves the queue if this frame is destroyed while queued (it then never resumes).
+  struct Unqueue {
+    Unqueue(Pool& p, Waiter& waiter) : pool(p), w(waiter) {}
+    Pool& pool;
+    Waiter& w;
+    bool resumed = false;
+    Unqueue(const Unqueue&) = delete;
+    Unqueue& operator=(const Unqueue&) = delete;
+    ~Unqueue() {
+      if (resumed) return;
+      std::lock_guard lock(pool.mu_);
+      std::erase(pool.waiters_, &w);
+    }
+  } unqueue(*this, waiter);
+  if (launch) start_login(waiter.ex);
 
-  if (wait_timeout > 0) {  // NOLINT(bugprone-branch-clone): different expiry overloads
-    waiter->timer.expires_after(
-        std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(wait_timeout)));
-  } else {
-    waiter->timer.expires_at(Clock::time_point::max());
-  }
-  boost::system::error_code ec;
-  co_await waiter->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-
-  std::lock_guard lock(mu_);
-  waiter->result.waited = true;
-  if (waiter->done) co_return std::move(waiter->result);
-  std::erase(waiters_, waiter);
-  AcquireResult timeout;
-  timeout.error = {"08P01", "query_wait_timeout"};
-  timeout.timed_out = true;
-  timeout.waited = true;
-  co_return timeout;
+  const auto& token = asio::use_awaitable;
+  co_await asio::async_initiate<decltype(token), void()>(
+      [this, &waiter](auto handler) {
+        std::lock_guard lock(mu_);
+        if (waiter.done) {
+          asio::post(std::move(handler));  // completed before the coroutine was suspended
+          return;
+        }
+        waiter.wake = std::make_unique<WakeHandler<decltype(handler)>>(std::move(handler));
+      },
+      token);
+  unqueue.resumed = true;  // only a completed waiter is resumed: it is out of the queue
+  AcquireResult r = std::move(waiter.result);
+  r.waited = true;
+  co_return r;
 }
 
 void Pool::deliver_locked(std::unique_ptr<ServerConnection> server) {
   // A server with a cancel in flight waits in the idle list; the janitor hands it out later.
   if (!waiters_.empty() && !paused_ && !server->cancel_in_flight()) {
-    auto w = std::move(waiters_.front());
+    Waiter* w = waiters_.front();
     waiters_.pop_front();
     ++active_;
     w->result.server = std::move(server);
-    w->done = true;
-    auto timer_ex = w->timer.get_executor();
-    asio::post(timer_ex, [w] { w->timer.cancel(); });
+    complete_locked(*w);
     return;
   }
   server->last_used = Clock::now();
@@ -187,7 +227,7 @@ void Pool::discard(std::unique_ptr<ServerConnection> server) {
     // A freed slot may let a queued client get a fresh connection.
     if (!waiters_.empty() && !paused_ && try_reserve_slot_locked()) {
       ++login_;
-      launch_on = waiters_.front()->timer.get_executor();
+      launch_on = waiters_.front()->ex;
     }
   }
   if (launch_on) start_login(*launch_on);
@@ -277,12 +317,12 @@ bool Pool::on_login_done(LoginResult r, int host) {
   // With no server at all, nobody will release one: fail every queued client with the server's
   // error (PgBouncer forwards the login error to the waiting clients).
   if (active_ == 0 && idle_.empty() && login_ == 0) {
-    for (auto& w : waiters_) {
+    std::deque<Waiter*> failed;
+    failed.swap(waiters_);
+    for (Waiter* w : failed) {
       w->result.error = error;
-      w->done = true;
-      asio::post(w->timer.get_executor(), [w] { w->timer.cancel(); });
+      complete_locked(*w);
     }
-    waiters_.clear();
   }
   return false;
 }
@@ -384,12 +424,31 @@ int Pool::retired_open() const {
 
 void Pool::fail_waiters(const std::string& message) {
   std::lock_guard lock(mu_);
-  for (auto& w : waiters_) {
+  std::deque<Waiter*> failed;
+  failed.swap(waiters_);
+  for (Waiter* w : failed) {
     w->result.error = {"08P01", message};
-    w->done = true;
-    asio::post(w->timer.get_executor(), [w] { w->timer.cancel(); });
+    complete_locked(*w);
   }
-  waiters_.clear();
+}
+
+void Pool::expire_waiters(Clock::time_point now) {
+  std::lock_guard lock(mu_);
+  expire_waiters_locked(now);
+}
+
+void Pool::expire_waiters_locked(Clock::time_point now) {
+  for (auto it = waiters_.begin(); it != waiters_.end();) {
+    Waiter* w = *it;
+    if (w->deadline > now) {
+      ++it;
+      continue;
+    }
+    it = waiters_.erase(it);
+    w->result.error = {"08P01", "query_wait_timeout"};
+    w->result.timed_out = true;
+    complete_locked(*w);
+  }
 }
 
 bool Pool::paused() const {
@@ -457,6 +516,7 @@ void Pool::maintain(Clock::time_point now, const asio::any_io_executor& ex) {
   bool from_reserve = false;
   {
     std::lock_guard lock(mu_);
+    expire_waiters_locked(now);
     close_expired_locked(now, doomed);
     if (clients_.load(std::memory_order_relaxed) > 0 || !waiters_.empty()) {
       unused_since_ = {};

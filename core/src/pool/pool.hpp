@@ -51,8 +51,9 @@ class Pool : public std::enable_shared_from_this<Pool> {
   int pool_size() const;  // current (after RELOAD)
 
   // Takes an idle server, opens a new one within the limits, or queues the caller (FIFO) for at
-  // most `wait_timeout` seconds (0 = forever). Runs on the caller's executor. An idle server whose
-  // socket is registered with `io` (the caller's shard) is preferred.
+  // most `wait_timeout` seconds (0 = forever; checked by the janitor, three times a second, as in
+  // PgBouncer). Runs on the caller's executor. An idle server whose socket is registered with `io`
+  // (the caller's shard) is preferred.
   Awaitable<AcquireResult> acquire(double wait_timeout, const asio::io_context* io = nullptr);
 
   // Gives a server back (idle list or the first waiter). Thread-safe.
@@ -88,14 +89,20 @@ class Pool : public std::enable_shared_from_this<Pool> {
   int retired_open() const;
   // autodb_idle_timeout: seconds since the pool last had a client (0 while it has one).
   double unused_for(std::chrono::steady_clock::time_point now) const;
-  // KILL: every queued client gets `message` as its error at once.
+  // KILL, shutdown: every queued client gets `message` as its error at once. At shutdown, after
+  // the shards' threads have stopped, this hands each queued client's suspended coroutine to its
+  // event loop, which destroys it with the loop (nothing else owns it while it waits).
   void fail_waiters(const std::string& message);
+  // query_wait_timeout / query_timeout of queued clients (maintain() does this too; a pool
+  // retired by RELOAD gets only this). Thread-safe.
+  void expire_waiters(std::chrono::steady_clock::time_point now);
   // True once a paused pool has no server at all (linked, logging in or idle).
   bool drained() const;
   PoolStats& stats() { return stats_; }
   const PoolStats& stats() const { return stats_; }
 
   struct Waiter;
+  struct Wake;
 
  private:
   // A slot for a new server within pool_size (+ reserve_pool_size when `reserve`) and budgets.
@@ -106,6 +113,10 @@ class Pool : public std::enable_shared_from_this<Pool> {
                             std::vector<std::unique_ptr<ServerConnection>>& doomed);
   void free_slot_locked();
   void deliver_locked(std::unique_ptr<ServerConnection> server);
+  // Takes a queued client's waiter out of the queue with its result set: wakes it (posts its
+  // coroutine to its own executor) if it is suspended already, else it finds `done` set.
+  static void complete_locked(Waiter& w);
+  void expire_waiters_locked(std::chrono::steady_clock::time_point now);
   // Starts one server login (the caller has counted it in login_). Never under mu_.
   void start_login(const asio::any_io_executor& ex);
   // Returns true when another login should start at once (multi-host: the next host).
@@ -127,7 +138,9 @@ class Pool : public std::enable_shared_from_this<Pool> {
   mutable std::mutex mu_;
   // Back is the most recently released: taken from the back (LIFO) or front (round robin).
   std::deque<std::unique_ptr<ServerConnection>> idle_;
-  std::deque<std::shared_ptr<Waiter>> waiters_;
+  // Queued clients, oldest first. A Waiter lives in its client's acquire() frame; it leaves this
+  // queue (under mu_) before it is woken, or when that frame is destroyed.
+  std::deque<Waiter*> waiters_;
   int active_ = 0;
   int login_ = 0;
   std::optional<ParamList> welcome_;

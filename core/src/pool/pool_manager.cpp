@@ -106,6 +106,19 @@ void PoolManager::retire(const std::shared_ptr<Pool>& pool) {
   std::lock_guard lock(mu_);
   auto it = pools_.find(std::make_pair(pool->settings().database, pool->settings().user));
   if (it != pools_.end() && it->second == pool) pools_.erase(it);
+  retired_.push_back(pool);
+}
+
+std::vector<std::shared_ptr<Pool>> PoolManager::retired() {
+  std::lock_guard lock(mu_);
+  std::vector<std::shared_ptr<Pool>> out;
+  std::erase_if(retired_, [&](const std::weak_ptr<Pool>& w) {
+    std::shared_ptr<Pool> p = w.lock();
+    if (!p) return true;
+    out.push_back(std::move(p));
+    return false;
+  });
+  return out;
 }
 
 std::vector<std::shared_ptr<Pool>> PoolManager::all() const {

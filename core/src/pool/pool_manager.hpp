@@ -22,6 +22,8 @@ class PoolManager {
   // RELOAD changed a pool's server or login: new clients get a new pool; the clients linked to
   // this one keep it until they leave.
   void retire(const std::shared_ptr<Pool>& pool);
+  // Retired pools still used by clients (their queued clients still time out).
+  std::vector<std::shared_ptr<Pool>> retired();
   // PAUSE/RESUME of every pool ("" = all databases) or of one database's pools; pools created
   // later inherit the state. Logins for RESUME run on `ex`.
   void set_paused(const std::string& database, bool paused, const asio::any_io_executor& ex);
@@ -47,6 +49,7 @@ class PoolManager {
   std::map<std::string, bool> disabled_dbs_;  // guarded by mu_
   mutable std::mutex mu_;
   std::map<std::pair<std::string, std::string>, std::shared_ptr<Pool>> pools_;
+  std::vector<std::weak_ptr<Pool>> retired_;  // guarded by mu_; pruned by retired()
   std::map<std::string, std::shared_ptr<ConnectionBudget>> db_budgets_;
   std::map<std::string, std::shared_ptr<ConnectionBudget>> user_budgets_;
 };

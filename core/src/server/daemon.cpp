@@ -286,6 +286,10 @@ int Daemon::run() {
   stop_exporters();  // before the shards: an exporter may be reading their state
   for (auto& s : shards_) s->stop(true);
   for (auto& s : shards_) s->join();
+  // A queued client's coroutine is owned by its pool entry only: hand each to its (stopped) event
+  // loop, which destroys it with the shard.
+  for (auto& p : pools_.all()) p->fail_waiters("server shutting down");
+  for (auto& p : pools_.retired()) p->fail_waiters("server shutting down");
   if (!pidfile_.empty()) ::unlink(pidfile_.c_str());
   spdlog::info("shutdown complete");
   return 0;
@@ -436,6 +440,7 @@ void Daemon::janitor_tick() {
   auto now = Clock::now();
   auto runtime = ctx_->runtime();
   const double autodb_idle = runtime->config->seconds("autodb_idle_timeout");
+  for (auto& pool : pools_.retired()) pool->expire_waiters(now);
   for (auto& pool : pools_.all()) {
     pool->maintain(now, control_.get_executor());
     // Databases made from "*" are forgotten once unused for autodb_idle_timeout.

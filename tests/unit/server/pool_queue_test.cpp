@@ -1,0 +1,175 @@
+// Clients queued in a pool (Pool::acquire with no idle server and no free slot): a released server
+// wakes the oldest one, on its own shard's thread; query_wait_timeout is enforced by the janitor
+// pass; at shutdown a queued client's coroutine is handed to its stopped loop and destroyed with
+// it (ASan/LSan would see it leak or touch freed memory otherwise).
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <future>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "pool/connection_budget.hpp"
+#include "pool/pool.hpp"
+#include "server/shard.hpp"
+#include "server/tls_channel.hpp"
+
+namespace sluice {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::unique_ptr<ServerConnection> fake_server(int* peer) {
+  std::array<int, 2> fds{};
+  EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds.data()), 0);
+  auto s = std::make_unique<ServerConnection>();
+  s->fd = fds[0];
+  s->address.family = AF_UNIX;
+  s->connected_at = s->last_used = std::chrono::steady_clock::now();
+  *peer = fds[1];
+  return s;
+}
+
+PoolSettings settings_for_test() {
+  PoolSettings settings;
+  settings.lifetime = 3600;
+  settings.pool_size = 5;
+  return settings;
+}
+
+// A budget (max_db_connections) of one, already used by the test's one server: a client that finds
+// no idle server queues, with no login started for it.
+std::shared_ptr<ConnectionBudget> full_budget() {
+  auto b = std::make_shared<ConnectionBudget>(1);
+  EXPECT_TRUE(b->try_take());
+  return b;
+}
+
+struct Outcome {
+  AcquireResult result;
+  std::thread::id thread;
+};
+
+// Starts acquire() as a client on `shard` would; the future is set when it returns.
+std::future<Outcome> start_acquire(Pool& pool, Shard& shard, double wait_timeout) {
+  auto promise = std::make_shared<std::promise<Outcome>>();
+  std::future<Outcome> f = promise->get_future();
+  asio::co_spawn(
+      shard.io(),
+      [&pool, &shard, wait_timeout, promise]() -> Awaitable<void> {
+        Outcome o;
+        o.result = co_await pool.acquire(wait_timeout, &shard.io());
+        o.thread = std::this_thread::get_id();
+        promise->set_value(std::move(o));
+      },
+      asio::detached);
+  return f;
+}
+
+// Runs the shard's loop on this thread until `pred` holds (or 2 s pass).
+template <class Pred>
+void run_until(Shard& shard, Pred pred) {
+  shard.io().restart();
+  for (int i = 0; i < 200 && !pred(); ++i) shard.io().run_one_for(10ms);
+}
+
+TEST(PoolQueue, a_server_released_on_another_thread_wakes_the_queued_client_on_its_shard) {
+  Pool pool(settings_for_test(), full_budget(), nullptr, 1);
+  int peer = -1;
+  pool.release(fake_server(&peer));  // the pool's one server, idle
+  Shard shard(0);
+  auto first = start_acquire(pool, shard, 0);
+  run_until(shard, [&] { return first.wait_for(0s) == std::future_status::ready; });
+  ASSERT_EQ(first.wait_for(0s), std::future_status::ready);
+  std::unique_ptr<ServerConnection> held = first.get().result.server;
+  ASSERT_TRUE(held);
+  ServerConnection* const raw = held.get();
+
+  shard.start();  // the shard's own thread from here on
+  auto queued = start_acquire(pool, shard, 0);
+  for (int i = 0; i < 200 && pool.counters().waiting == 0; ++i) std::this_thread::sleep_for(5ms);
+  EXPECT_EQ(pool.counters().waiting, 1);  // the one server allowed is held
+  EXPECT_EQ(queued.wait_for(50ms), std::future_status::timeout);
+
+  pool.release(std::move(held));  // from the test's thread
+  ASSERT_EQ(queued.wait_for(2s), std::future_status::ready);
+  Outcome o = queued.get();
+  EXPECT_EQ(o.result.server.get(), raw);
+  EXPECT_TRUE(o.result.waited);
+  EXPECT_FALSE(o.result.timed_out);
+  EXPECT_NE(o.thread, std::this_thread::get_id());  // resumed on the shard's thread
+  EXPECT_EQ(pool.counters().waiting, 0);
+  shard.stop(true);
+  shard.join();
+  ::close(peer);
+}
+
+TEST(PoolQueue, query_wait_timeout_is_enforced_by_the_janitor_pass) {
+  Pool pool(settings_for_test(), full_budget(), nullptr, 1);
+  int peer = -1;
+  pool.release(fake_server(&peer));
+  Shard shard(0);
+  auto first = start_acquire(pool, shard, 0);
+  run_until(shard, [&] { return first.wait_for(0s) == std::future_status::ready; });
+  std::unique_ptr<ServerConnection> held = first.get().result.server;
+  ASSERT_TRUE(held);
+
+  auto forever = start_acquire(pool, shard, 0);  // 0 = no timeout
+  auto bounded = start_acquire(pool, shard, 0.05);
+  run_until(shard, [&] { return pool.counters().waiting == 2; });
+  EXPECT_EQ(pool.counters().waiting, 2);
+  pool.expire_waiters(std::chrono::steady_clock::now());  // before the deadline: nothing
+  shard.io().restart();
+  shard.io().poll();
+  EXPECT_EQ(pool.counters().waiting, 2);
+  EXPECT_EQ(bounded.wait_for(0s), std::future_status::timeout);
+
+  pool.expire_waiters(std::chrono::steady_clock::now() + 100ms);
+  run_until(shard, [&] { return bounded.wait_for(0s) == std::future_status::ready; });
+  ASSERT_EQ(bounded.wait_for(0s), std::future_status::ready);
+  Outcome o = bounded.get();
+  EXPECT_FALSE(o.result.server);
+  EXPECT_TRUE(o.result.timed_out);
+  EXPECT_EQ(o.result.error.message, "query_wait_timeout");
+  EXPECT_EQ(pool.counters().waiting, 1);  // the one without a timeout stays queued
+
+  pool.release(std::move(held));
+  run_until(shard, [&] { return forever.wait_for(0s) == std::future_status::ready; });
+  ASSERT_EQ(forever.wait_for(0s), std::future_status::ready);
+  EXPECT_TRUE(forever.get().result.server);
+  ::close(peer);
+}
+
+TEST(PoolQueue, queued_clients_at_shutdown_are_destroyed_with_their_stopped_loop) {
+  Pool pool(settings_for_test(), full_budget(), nullptr, 1);
+  int peer = -1;
+  pool.release(fake_server(&peer));
+  std::unique_ptr<ServerConnection> held;
+  std::future<Outcome> queued;
+  {
+    Shard shard(0);
+    auto first = start_acquire(pool, shard, 0);
+    run_until(shard, [&] { return first.wait_for(0s) == std::future_status::ready; });
+    held = first.get().result.server;
+    ASSERT_TRUE(held);
+    queued = start_acquire(pool, shard, 0);
+    run_until(shard, [&] { return pool.counters().waiting == 1; });
+    EXPECT_EQ(pool.counters().waiting, 1);
+    shard.io().stop();
+    pool.fail_waiters("server shutting down");  // as Daemon::run does after joining the shards
+    EXPECT_EQ(pool.counters().waiting, 0);
+  }  // the loop is destroyed with the posted coroutine, which never ran
+  // The coroutine was destroyed, not resumed: its promise is broken.
+  ASSERT_EQ(queued.wait_for(0s), std::future_status::ready);
+  EXPECT_THROW(queued.get(), std::future_error);
+  pool.release(std::move(held));  // nobody queued any more: the server goes idle
+  EXPECT_EQ(pool.counters().idle, 1);
+  ::close(peer);
+}
+
+}  // namespace
+}  // namespace sluice

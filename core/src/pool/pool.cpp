@@ -17,8 +17,8 @@ using Clock = std::chrono::steady_clock;
 // A client queued for a server. Completed by whoever hands it a server or an error: under the pool
 // mutex `done` is set, then the timer on the waiter's own executor is cancelled to wake it.
 struct Pool::Waiter {
-  explicit Waiter(const asio::any_io_executor& ex) : timer(ex) {}
-  asio::steady_timer timer;
+  explicit Waiter(const Executor& ex) : timer(ex) {}
+  SteadyTimer timer;
   Clock::time_point since = Clock::now();
   bool done = false;
   AcquireResult result;
@@ -134,7 +134,7 @@ Awaitable<AcquireResult> Pool::acquire(double wait_timeout, const asio::io_conte
     waiter->timer.expires_at(Clock::time_point::max());
   }
   boost::system::error_code ec;
-  co_await waiter->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  co_await waiter->timer.async_wait(asio::redirect_error(kUseAwaitable, ec));
 
   std::lock_guard lock(mu_);
   waiter->result.waited = true;
@@ -178,7 +178,7 @@ void Pool::release(std::unique_ptr<ServerConnection> server) {
 void Pool::discard(std::unique_ptr<ServerConnection> server) {
   const uint64_t server_generation = server->generation;
   server.reset();  // terminate outside the lock is fine too; it never blocks
-  std::optional<asio::any_io_executor> launch_on;
+  std::optional<Executor> launch_on;
   {
     std::lock_guard lock(mu_);
     --active_;
@@ -214,7 +214,7 @@ void Pool::set_scram_keys(const crypto::ScramKeys& keys) {
   scram_keys_ = keys;
 }
 
-void Pool::start_login(const asio::any_io_executor& ex) {
+void Pool::start_login(const Executor& ex) {
   int host = -1;
   if (!hosts_.empty()) {
     std::lock_guard lock(mu_);
@@ -314,7 +314,12 @@ void Pool::describe_idle(std::vector<SocketRow>& rows, double check_delay) const
   }
 }
 
-void Pool::set_paused(bool paused, const asio::any_io_executor& ex) {
+void Pool::pause() {
+  std::lock_guard lock(mu_);
+  paused_ = true;
+}
+
+void Pool::set_paused(bool paused, const Executor& ex) {
   int launches = 0;
   {
     std::lock_guard lock(mu_);
@@ -450,7 +455,7 @@ void Pool::close_expired_locked(Clock::time_point now,
   idle_.erase(keep, idle_.end());
 }
 
-void Pool::maintain(Clock::time_point now, const asio::any_io_executor& ex) {
+void Pool::maintain(Clock::time_point now, const Executor& ex) {
   using std::chrono::duration;
   std::vector<std::unique_ptr<ServerConnection>> doomed;
   int launches = 0;

@@ -38,9 +38,10 @@ struct WakeHandler final : Pool::Wake {
 // login): it leaves the queue, gets its result and `done`, and is woken by one post of its
 // coroutine (no timer, no shared state: the post orders the result before the resumption).
 struct Pool::Waiter {
+  explicit Waiter(const Executor& e) : ex(e) {}
   Clock::time_point since;
   Clock::time_point deadline = Clock::time_point::max();  // query_wait_timeout (janitor)
-  asio::any_io_executor ex;                               // logins started for it run here
+  Executor ex;                                            // logins started for it run here
   bool done = false;
   AcquireResult result;
   std::unique_ptr<Wake> wake;  // once the coroutine is suspended
@@ -116,8 +117,8 @@ std::unique_ptr<ServerConnection> Pool::take_idle_locked(const asio::io_context*
 }
 
 Awaitable<AcquireResult> Pool::acquire(double wait_timeout, const asio::io_context* io) {
-  Waiter waiter;
-  waiter.ex = co_await asio::this_coro::executor;
+  const Executor ex = co_await asio::this_coro::executor;
+  Waiter waiter(ex);
   bool launch = false;
   {
     std::lock_guard lock(mu_);
@@ -172,7 +173,7 @@ Awaitable<AcquireResult> Pool::acquire(double wait_timeout, const asio::io_conte
   } unqueue(*this, waiter);
   if (launch) start_login(waiter.ex);
 
-  const auto& token = asio::use_awaitable;
+  const auto& token = kUseAwaitable;
   co_await asio::async_initiate<decltype(token), void()>(
       [this, &waiter](auto handler) {
         std::lock_guard lock(mu_);
@@ -218,7 +219,7 @@ void Pool::release(std::unique_ptr<ServerConnection> server) {
 void Pool::discard(std::unique_ptr<ServerConnection> server) {
   const uint64_t server_generation = server->generation;
   server.reset();  // terminate outside the lock is fine too; it never blocks
-  std::optional<asio::any_io_executor> launch_on;
+  std::optional<Executor> launch_on;
   {
     std::lock_guard lock(mu_);
     --active_;
@@ -254,7 +255,7 @@ void Pool::set_scram_keys(const crypto::ScramKeys& keys) {
   scram_keys_ = keys;
 }
 
-void Pool::start_login(const asio::any_io_executor& ex) {
+void Pool::start_login(const Executor& ex) {
   int host = -1;
   if (!hosts_.empty()) {
     std::lock_guard lock(mu_);
@@ -354,7 +355,12 @@ void Pool::describe_idle(std::vector<SocketRow>& rows, double check_delay) const
   }
 }
 
-void Pool::set_paused(bool paused, const asio::any_io_executor& ex) {
+void Pool::pause() {
+  std::lock_guard lock(mu_);
+  paused_ = true;
+}
+
+void Pool::set_paused(bool paused, const Executor& ex) {
   int launches = 0;
   {
     std::lock_guard lock(mu_);
@@ -509,7 +515,7 @@ void Pool::close_expired_locked(Clock::time_point now,
   idle_.erase(keep, idle_.end());
 }
 
-void Pool::maintain(Clock::time_point now, const asio::any_io_executor& ex) {
+void Pool::maintain(Clock::time_point now, const Executor& ex) {
   using std::chrono::duration;
   std::vector<std::unique_ptr<ServerConnection>> doomed;
   int launches = 0;

@@ -68,7 +68,7 @@ class Pool : public std::enable_shared_from_this<Pool> {
   // Janitor pass (three times a second): closes idle servers past server_idle_timeout or
   // server_lifetime, opens reserve servers for clients queued reserve_pool_timeout or more, and
   // keeps min_pool_size servers open. New logins run on `ex`. Thread-safe.
-  void maintain(std::chrono::steady_clock::time_point now, const asio::any_io_executor& ex);
+  void maintain(std::chrono::steady_clock::time_point now, const Executor& ex);
 
   // Logged-in clients of this pool (min_pool_size applies only to pools with clients).
   void add_client() { clients_.fetch_add(1, std::memory_order_relaxed); }
@@ -78,7 +78,8 @@ class Pool : public std::enable_shared_from_this<Pool> {
   void describe_idle(std::vector<SocketRow>& rows, double check_delay) const;
   // PAUSE: clients queue, servers are handed to nobody and closed once idle; RESUME serves the
   // queue again (logins started for it at once). Thread-safe.
-  void set_paused(bool paused, const asio::any_io_executor& ex);
+  void set_paused(bool paused, const Executor& ex);
+  void pause();  // set_paused(true, ...): needs no executor (it starts no login)
   bool paused() const;
   // SCRAM pass-through: keys from a client's SCRAM login against the verifier this pool's servers
   // log in with; used by logins from now on.
@@ -118,7 +119,7 @@ class Pool : public std::enable_shared_from_this<Pool> {
   static void complete_locked(Waiter& w);
   void expire_waiters_locked(std::chrono::steady_clock::time_point now);
   // Starts one server login (the caller has counted it in login_). Never under mu_.
-  void start_login(const asio::any_io_executor& ex);
+  void start_login(const Executor& ex);
   // Returns true when another login should start at once (multi-host: the next host).
   bool on_login_done(LoginResult r, int host);
   // Multi-host: the host for the next login; hosts that refused recently are skipped.

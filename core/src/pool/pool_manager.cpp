@@ -25,7 +25,7 @@ std::shared_ptr<Pool> PoolManager::find_or_create(const PoolSettings& settings,
       std::make_shared<Pool>(settings, budget(db_budgets_, settings.database, max_db_connections),
                              budget(user_budgets_, settings.user, max_user_connections), shards_);
   pools_.emplace(key, pool);
-  if (paused_all_ || paused_dbs_.count(settings.database)) pool->set_paused(true, {});
+  if (paused_all_ || paused_dbs_.count(settings.database)) pool->pause();
   return pool;
 }
 
@@ -49,8 +49,7 @@ int PoolManager::user_connections(const std::string& user) const {
   return n;
 }
 
-void PoolManager::set_paused(const std::string& database, bool paused,
-                             const asio::any_io_executor& ex) {
+void PoolManager::set_paused(const std::string& database, bool paused, const Executor& ex) {
   std::vector<std::shared_ptr<Pool>> targets;
   bool all_paused = false;
   {

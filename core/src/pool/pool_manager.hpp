@@ -26,7 +26,7 @@ class PoolManager {
   std::vector<std::shared_ptr<Pool>> retired();
   // PAUSE/RESUME of every pool ("" = all databases) or of one database's pools; pools created
   // later inherit the state. Logins for RESUME run on `ex`.
-  void set_paused(const std::string& database, bool paused, const asio::any_io_executor& ex);
+  void set_paused(const std::string& database, bool paused, const Executor& ex);
   bool paused(const std::string& database) const;  // "" = the global PAUSE
   // True once every pool in scope has no active or logging-in server.
   bool drained(const std::string& database) const;

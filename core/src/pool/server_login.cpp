@@ -123,7 +123,7 @@ Awaitable<std::unique_ptr<TlsChannel>> negotiate_tls(Socket& sock, const PoolSet
   protocol::append_ssl_request(out);
   co_await write_all(sock, out);
   char answer = 0;
-  co_await asio::async_read(sock, asio::buffer(&answer, 1), asio::use_awaitable);
+  co_await asio::async_read(sock, asio::buffer(&answer, 1), kUseAwaitable);
   if (answer == 'N') {
     if (s.tls_required) throw LoginError("08P01", "server refused SSL");
     co_return nullptr;
@@ -186,21 +186,20 @@ Awaitable<void> connect_server(Socket& sock, const PoolSettings& s, ServerAddres
   if (s.host.empty() || s.host.front() == '/') {
     const std::string& dir = s.host.empty() ? s.unix_socket_dir : s.host;
     std::string path = unix_socket_path(dir, s.port);
-    co_await sock.async_connect(asio::local::stream_protocol::endpoint(path), asio::use_awaitable);
+    co_await sock.async_connect(asio::local::stream_protocol::endpoint(path), kUseAwaitable);
     address->family = AF_UNIX;
     address->host = path;
     address->port = s.port;
     co_return;
   }
-  asio::ip::tcp::resolver resolver(ex);
-  auto results =
-      co_await resolver.async_resolve(s.host, std::to_string(s.port), asio::use_awaitable);
+  TcpResolver resolver(ex);
+  auto results = co_await resolver.async_resolve(s.host, std::to_string(s.port), kUseAwaitable);
   if (*timed_out) throw std::runtime_error("timed out");  // the deadline passed during the lookup
   boost::system::error_code last = asio::error::host_not_found;
   for (const auto& entry : results) {
     boost::system::error_code ec;
     if (sock.is_open()) sock.close();
-    co_await sock.async_connect(entry.endpoint(), asio::redirect_error(asio::use_awaitable, ec));
+    co_await sock.async_connect(entry.endpoint(), asio::redirect_error(kUseAwaitable, ec));
     if (*timed_out) throw std::runtime_error("timed out");
     if (!ec) {
       apply_tcp_options(sock.native_handle(), s.tcp);
@@ -219,7 +218,7 @@ Awaitable<LoginResult> login_server(const PoolSettings& s) {
   std::optional<Socket> sock(std::in_place, ex);
   // server_connect_timeout covers connect + login (not a DNS lookup): on expiry the socket is
   // closed, which makes the pending operation fail.
-  asio::steady_timer deadline(ex);
+  SteadyTimer deadline(ex);
   deadline.expires_after(std::chrono::duration_cast<Clock::duration>(
       std::chrono::duration<double>(s.connect_timeout > 0 ? s.connect_timeout : 1e9)));
   auto timed_out = std::make_shared<bool>(false);
@@ -265,7 +264,7 @@ Awaitable<void> send_cancel_request(ServerAddress address, uint32_t pid, uint32_
   } done{in_flight.get()};
   auto ex = co_await asio::this_coro::executor;
   Socket sock(ex);
-  asio::steady_timer deadline(ex);
+  SteadyTimer deadline(ex);
   if (timeout > 0) {
     deadline.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
         std::chrono::duration<double>(timeout)));
@@ -278,10 +277,10 @@ Awaitable<void> send_cancel_request(ServerAddress address, uint32_t pid, uint32_
   try {
     if (address.family == AF_UNIX) {
       co_await sock.async_connect(asio::local::stream_protocol::endpoint(address.host),
-                                  asio::use_awaitable);
+                                  kUseAwaitable);
     } else {
       asio::ip::tcp::endpoint ep(asio::ip::make_address(address.host), address.port);
-      co_await sock.async_connect(ep, asio::use_awaitable);
+      co_await sock.async_connect(ep, kUseAwaitable);
     }
     std::string out;
     protocol::append_cancel_request(out, pid, key);
@@ -289,8 +288,7 @@ Awaitable<void> send_cancel_request(ServerAddress address, uint32_t pid, uint32_
     // The server closes the connection after processing the request.
     char byte;
     boost::system::error_code ec;
-    co_await sock.async_read_some(asio::buffer(&byte, 1),
-                                  asio::redirect_error(asio::use_awaitable, ec));
+    co_await sock.async_read_some(asio::buffer(&byte, 1), asio::redirect_error(kUseAwaitable, ec));
   } catch (const std::exception& e) {
     spdlog::warn("cancel request to {} failed: {}", address.display(), e.what());
   }

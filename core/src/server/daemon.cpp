@@ -111,8 +111,8 @@ class Daemon {
   std::unique_ptr<DaemonContext> ctx_;
   std::vector<std::unique_ptr<Shard>> shards_;
   std::unique_ptr<Listener> listener_;
-  std::unique_ptr<asio::signal_set> signals_;
-  std::unique_ptr<asio::steady_timer> janitor_;
+  std::unique_ptr<SignalSet> signals_;
+  std::unique_ptr<SteadyTimer> janitor_;
   bool shutting_down_ = false;
   bool wait_for_servers_ = false;
   std::string pidfile_;
@@ -219,7 +219,7 @@ int Daemon::run() {
   }
 
   ::signal(SIGPIPE, SIG_IGN);
-  signals_ = std::make_unique<asio::signal_set>(control_, SIGHUP, SIGINT, SIGTERM);
+  signals_ = std::make_unique<SignalSet>(control_, SIGHUP, SIGINT, SIGTERM);
   signals_->add(SIGQUIT);
   signals_->add(SIGUSR1);
   signals_->add(SIGUSR2);
@@ -268,14 +268,14 @@ int Daemon::run() {
     // Asio starts a resolver's worker thread at its first resolve, with the mask of the thread
     // that resolves: start the control loop's now (its logins, for min_pool_size and RESUME,
     // resolve server hosts there). The shards' ones inherit their threads' blocked mask.
-    asio::ip::tcp::resolver warm(control_);
+    TcpResolver warm(control_);
     warm.async_resolve(
         "127.0.0.1", "0",
         asio::ip::resolver_base::numeric_host | asio::ip::resolver_base::numeric_service,
-        [](const boost::system::error_code&, const asio::ip::tcp::resolver::results_type&) {});
+        [](const boost::system::error_code&, const TcpResolver::results_type&) {});
     pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
   }
-  janitor_ = std::make_unique<asio::steady_timer>(control_);
+  janitor_ = std::make_unique<SteadyTimer>(control_);
   janitor_tick();
   spdlog::info("process up: sluice {}, {} worker thread(s)", SLUICE_VERSION_STRING, shards_.size());
   for (const auto& d : listener_->descriptions()) spdlog::info("listening on {}", d);

@@ -26,14 +26,14 @@ void Listener::open(const std::string& listen_addr, uint16_t port,
       endpoints.emplace_back(tcp::v6(), port);
       continue;
     }
-    tcp::resolver resolver(io_);
+    TcpResolver resolver(io_);
     boost::system::error_code ec;
-    auto results = resolver.resolve(addr, std::to_string(port), tcp::resolver::passive, ec);
+    auto results = resolver.resolve(addr, std::to_string(port), TcpResolver::passive, ec);
     if (ec) throw std::runtime_error("cannot resolve listen_addr " + addr + ": " + ec.message());
     for (const auto& r : results) endpoints.push_back(r.endpoint());
   }
   for (const auto& ep : endpoints) {
-    auto acc = std::make_unique<tcp::acceptor>(io_);
+    auto acc = std::make_unique<TcpAcceptor>(io_);
     boost::system::error_code ec;
     acc->open(ep.protocol(), ec);
     if (!ec) acc->set_option(asio::socket_base::reuse_address(true), ec);
@@ -58,14 +58,14 @@ void Listener::open(const std::string& listen_addr, uint16_t port,
     unix_path_ = unix_socket_dir + "/.s.PGSQL." + std::to_string(port);
     // A live socket means another instance runs; a stale one (left by a crash) is removed.
     {
-      asio::local::stream_protocol::socket probe(io_);
+      UnixSocket probe(io_);
       boost::system::error_code ec;
       probe.connect(asio::local::stream_protocol::endpoint(unix_path_), ec);
       if (!ec)
         throw std::runtime_error("unix socket " + unix_path_ + " is in use by another process");
     }
     ::unlink(unix_path_.c_str());
-    unix_ = std::make_unique<asio::local::stream_protocol::acceptor>(io_);
+    unix_ = std::make_unique<UnixAcceptor>(io_);
     boost::system::error_code ec;
     unix_->open(asio::local::stream_protocol(), ec);
     if (!ec) unix_->bind(asio::local::stream_protocol::endpoint(unix_path_), ec);
@@ -94,7 +94,7 @@ void Listener::close_now() {
   }
 }
 
-Awaitable<void> Listener::accept_tcp(asio::ip::tcp::acceptor& acceptor) {
+Awaitable<void> Listener::accept_tcp(TcpAcceptor& acceptor) {
   for (;;) {
     boost::system::error_code ec;
     const unsigned target = next_target();
@@ -102,7 +102,7 @@ Awaitable<void> Listener::accept_tcp(asio::ip::tcp::acceptor& acceptor) {
     // Registered straight with the target shard's reactor: no register/deregister here and no
     // getpeername (accept fills `peer`). TCP_NODELAY comes with the shard's apply_tcp_options.
     auto sock = co_await acceptor.async_accept(*targets_[target], peer,
-                                               asio::redirect_error(asio::use_awaitable, ec));
+                                               asio::redirect_error(kUseAwaitable, ec));
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
     if (ec) {
       spdlog::warn("accept failed: {}", ec.message());
@@ -115,12 +115,12 @@ Awaitable<void> Listener::accept_tcp(asio::ip::tcp::acceptor& acceptor) {
   }
 }
 
-Awaitable<void> Listener::accept_unix(asio::local::stream_protocol::acceptor& acceptor) {
+Awaitable<void> Listener::accept_unix(UnixAcceptor& acceptor) {
   for (;;) {
     boost::system::error_code ec;
     const unsigned target = next_target();
-    auto sock = co_await acceptor.async_accept(*targets_[target],
-                                               asio::redirect_error(asio::use_awaitable, ec));
+    auto sock =
+        co_await acceptor.async_accept(*targets_[target], asio::redirect_error(kUseAwaitable, ec));
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
     if (ec) {
       spdlog::warn("accept failed: {}", ec.message());

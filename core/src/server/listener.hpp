@@ -39,8 +39,8 @@ class Listener {
   const std::vector<std::string>& descriptions() const { return descriptions_; }
 
  private:
-  Awaitable<void> accept_tcp(asio::ip::tcp::acceptor& acceptor);
-  Awaitable<void> accept_unix(asio::local::stream_protocol::acceptor& acceptor);
+  Awaitable<void> accept_tcp(TcpAcceptor& acceptor);
+  Awaitable<void> accept_unix(UnixAcceptor& acceptor);
   // The shard the next connection goes to.
   unsigned next_target() { return next_target_++ % static_cast<unsigned>(targets_.size()); }
   void close_now();
@@ -49,8 +49,8 @@ class Listener {
   std::vector<asio::io_context*> targets_;
   OnAccept on_accept_;
   unsigned next_target_ = 0;
-  std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> tcp_;
-  std::unique_ptr<asio::local::stream_protocol::acceptor> unix_;
+  std::vector<std::unique_ptr<TcpAcceptor>> tcp_;
+  std::unique_ptr<UnixAcceptor> unix_;
   std::string unix_path_;
   std::vector<std::string> descriptions_;
 };

@@ -36,7 +36,7 @@ size_t read_available(Socket& sock, std::span<uint8_t> out) {
 
 Awaitable<Message> read_message(Socket& sock, uint32_t max_length) {
   uint8_t header[5];
-  co_await asio::async_read(sock, asio::buffer(header), asio::use_awaitable);
+  co_await asio::async_read(sock, asio::buffer(header), kUseAwaitable);
   Message m = message_for_header(header, max_length);
   if (!m.body.empty()) {
     // The body normally arrived with its header: read it at once rather than through another
@@ -45,14 +45,14 @@ Awaitable<Message> read_message(Socket& sock, uint32_t max_length) {
     const size_t got = read_available(sock, body);
     if (got < body.size()) {
       co_await asio::async_read(sock, asio::buffer(body.subspan(got).data(), body.size() - got),
-                                asio::use_awaitable);
+                                kUseAwaitable);
     }
   }
   co_return m;
 }
 
 Awaitable<void> write_all(Socket& sock, std::string_view data) {
-  co_await asio::async_write(sock, asio::buffer(data.data(), data.size()), asio::use_awaitable);
+  co_await asio::async_write(sock, asio::buffer(data.data(), data.size()), kUseAwaitable);
 }
 
 namespace {
@@ -88,8 +88,7 @@ Awaitable<void> write_all(Socket& sock, TlsChannel* tls, std::string_view data) 
 
 Awaitable<size_t> read_some(Socket& sock, TlsChannel* tls, std::span<uint8_t> out) {
   if (tls) co_return co_await tls_read_some(sock, *tls, out);
-  co_return co_await sock.async_read_some(asio::buffer(out.data(), out.size()),
-                                          asio::use_awaitable);
+  co_return co_await sock.async_read_some(asio::buffer(out.data(), out.size()), kUseAwaitable);
 }
 
 }  // namespace sluice

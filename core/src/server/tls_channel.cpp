@@ -177,7 +177,7 @@ Awaitable<void> tls_handshake(Socket& sock, TlsChannel& tls) {
       const std::string reason = "TLS handshake failed: " + tls.error_text();
       throw std::runtime_error(reason);
     }
-    co_await sock.async_wait(tls.handshake_wait(), asio::use_awaitable);
+    co_await sock.async_wait(tls.handshake_wait(), kUseAwaitable);
   }
 }
 
@@ -187,7 +187,7 @@ Awaitable<size_t> tls_read_some(Socket& sock, TlsChannel& tls, std::span<uint8_t
     const size_t n = tls.read_some(out.data(), out.size(), ec);
     if (!ec) co_return n;
     if (ec != asio::error::would_block) throw boost::system::system_error(ec);
-    co_await sock.async_wait(tls.read_wait(), asio::use_awaitable);
+    co_await sock.async_wait(tls.read_wait(), kUseAwaitable);
   }
 }
 
@@ -199,7 +199,7 @@ Awaitable<void> tls_write_all(Socket& sock, TlsChannel& tls, std::span<const uin
     done += n;
     if (!ec) continue;
     if (ec != asio::error::would_block) co_return;
-    co_await sock.async_wait(tls.write_wait(), asio::redirect_error(asio::use_awaitable, ec));
+    co_await sock.async_wait(tls.write_wait(), asio::redirect_error(kUseAwaitable, ec));
     if (ec) co_return;
   }
   ec = {};

@@ -233,10 +233,10 @@ Awaitable<void> ClientSession::console_execute(const std::string& query,
       spdlog::info("SUSPEND: relays stop reading");
       // Relays write what they read before reading again, so nothing is buffered once they
       // stop: give in-flight writes a moment, as PgBouncer waits for its buffers to drain.
-      asio::steady_timer settle(shard_.io());
+      SteadyTimer settle(shard_.io());
       settle.expires_after(std::chrono::milliseconds(100));
       boost::system::error_code ec;
-      co_await settle.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      co_await settle.async_wait(asio::redirect_error(kUseAwaitable, ec));
       result.set_tag("SUSPEND");
     }
     co_return;
@@ -281,11 +281,11 @@ Awaitable<void> ClientSession::console_execute(const std::string& query,
     pools.set_paused(db, true, client_.get_executor());
     spdlog::info("PAUSE{}{}: waiting for servers to be released", db.empty() ? "" : " ", db);
     // PgBouncer's PAUSE returns once every server is released and closed.
-    asio::steady_timer poll(shard_.io());
+    SteadyTimer poll(shard_.io());
     while (!pools.drained(db) && pools.paused(db)) {
       poll.expires_after(std::chrono::milliseconds(50));
       boost::system::error_code ec;
-      co_await poll.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      co_await poll.async_wait(asio::redirect_error(kUseAwaitable, ec));
     }
     result.set_tag("PAUSE");
     co_return;
@@ -302,7 +302,7 @@ Awaitable<void> ClientSession::console_execute(const std::string& query,
   if (name == "SHOW CLIENTS" || name == "SHOW SERVERS" || name == "SHOW SOCKETS" ||
       name == "SHOW ACTIVE_SOCKETS") {
     for (Shard* sh : ctx_.shards) {
-      auto part = co_await asio::co_spawn(sh->io(), describe_shard(sh), asio::use_awaitable);
+      auto part = co_await asio::co_spawn(sh->io(), describe_shard(sh), kUseAwaitable);
       for (auto& r : part.clients) sockets.clients.push_back(std::move(r));
       for (auto& r : part.servers) sockets.servers.push_back(std::move(r));
     }

@@ -26,8 +26,7 @@ Awaitable<int> kill_on_shard(Shard* sh, std::string database, uint64_t id) {
 Awaitable<int> ClientSession::kill_everywhere(std::string database, uint64_t id) {
   int killed = 0;
   for (Shard* sh : ctx_.shards) {
-    killed +=
-        co_await asio::co_spawn(sh->io(), kill_on_shard(sh, database, id), asio::use_awaitable);
+    killed += co_await asio::co_spawn(sh->io(), kill_on_shard(sh, database, id), kUseAwaitable);
   }
   co_return killed;
 }
@@ -70,7 +69,7 @@ Awaitable<bool> ClientSession::console_control(const admin::ConsoleCommand& cmd,
     }
     spdlog::info("RECONNECT{}{}", arg.empty() ? "" : " ", arg);
   } else if (verb == "WAIT_CLOSE") {
-    asio::steady_timer poll(shard_.io());
+    SteadyTimer poll(shard_.io());
     for (;;) {
       int open = 0;
       for (const auto& p : pools.all()) {
@@ -79,7 +78,7 @@ Awaitable<bool> ClientSession::console_control(const admin::ConsoleCommand& cmd,
       if (open == 0) break;
       poll.expires_after(std::chrono::milliseconds(50));
       boost::system::error_code ec;
-      co_await poll.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      co_await poll.async_wait(asio::redirect_error(kUseAwaitable, ec));
     }
   } else if (verb == "KILL") {
     // PgBouncer: drop the clients and servers at once and leave the database paused.

@@ -42,8 +42,7 @@ Awaitable<void> ClientSession::send_fatal(std::string_view sqlstate, std::string
     co_await tls_write_all(client_, *client_tls_, as_bytes(out), ec);
     if (!ec) client_tls_->shutdown();
   } else {
-    co_await asio::async_write(client_, asio::buffer(out),
-                               asio::redirect_error(asio::use_awaitable, ec));
+    co_await asio::async_write(client_, asio::buffer(out), asio::redirect_error(kUseAwaitable, ec));
   }
   close_reason_ = std::string(message);
 }

@@ -88,7 +88,7 @@ void ClientSession::start(const std::shared_ptr<ClientSession>& self) {
 // Login under client_login_timeout. A coroutine of its own, so that its frame (timer included) is
 // freed once the client is logged in: idle sessions keep only the relay's frame.
 Awaitable<bool> ClientSession::login_with_deadline() {
-  asio::steady_timer deadline(shard_.io());
+  SteadyTimer deadline(shard_.io());
   double t = runtime_->config->seconds("client_login_timeout");
   deadline.expires_after(
       std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(t > 0 ? t : 1e9)));
@@ -233,11 +233,11 @@ void ClientSession::request_cancel() {
 
 // SUSPEND: what has arrived stays in the kernel's buffers until RESUME. Rare, so a poll.
 Awaitable<void> ClientSession::wait_while_suspended() {
-  asio::steady_timer poll(shard_.io());
+  SteadyTimer poll(shard_.io());
   while (ctx_.suspended.load(std::memory_order_relaxed) && !client_gone_) {
     poll.expires_after(std::chrono::milliseconds(50));
     boost::system::error_code ec;
-    co_await poll.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    co_await poll.async_wait(asio::redirect_error(kUseAwaitable, ec));
   }
 }
 
@@ -366,10 +366,10 @@ Awaitable<void> ClientSession::client_loop() {
     // Idle clients wait for readability without holding a buffer (DESIGN.md §9). A TLS client
     // may have bytes OpenSSL already took from the socket: then there is nothing to wait for.
     if (!client_tls_) {
-      co_await client_.async_wait(Socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
+      co_await client_.async_wait(Socket::wait_read, asio::redirect_error(kUseAwaitable, ec));
     } else if (!client_tls_->has_pending()) {
       co_await client_.async_wait(client_tls_->read_wait(),
-                                  asio::redirect_error(asio::use_awaitable, ec));
+                                  asio::redirect_error(kUseAwaitable, ec));
     }
     if (client_gone_) break;
     if (ec) break;
@@ -425,7 +425,7 @@ Awaitable<void> ClientSession::client_loop() {
       // So is a request that may be retried: the next one waits until the retry is decided.
       while (server_loop_running_ && (unlinking_ || (ps_ && ps_->retry != Retry::Off))) {
         wakeup_->expires_at(Clock::time_point::max());
-        co_await wakeup_->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        co_await wakeup_->async_wait(asio::redirect_error(kUseAwaitable, ec));
       }
       ec = {};
       if (!server_) {
@@ -436,7 +436,7 @@ Awaitable<void> ClientSession::client_loop() {
             co_await tls_write_all(client_, *client_tls_, as_bytes(answer), ec);
           } else {
             co_await asio::async_write(client_, asio::buffer(answer),
-                                       asio::redirect_error(asio::use_awaitable, ec));
+                                       asio::redirect_error(kUseAwaitable, ec));
           }
           if (ec) {
             close_client("client unexpected eof");
@@ -491,7 +491,7 @@ Awaitable<void> ClientSession::client_loop() {
         client_writing_ = true;
         co_await asio::async_write(*server_sock_,
                                    asio::buffer(send.data() + done, send.size() - done),
-                                   asio::redirect_error(asio::use_awaitable, ec));
+                                   asio::redirect_error(kUseAwaitable, ec));
         client_writing_ = false;
         if (finish_waiting_) wakeup_->cancel();
       }
@@ -516,7 +516,7 @@ Awaitable<void> ClientSession::client_loop() {
     while (server_loop_running_) {
       wakeup_->expires_at(Clock::time_point::max());
       boost::system::error_code ec;
-      co_await wakeup_->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      co_await wakeup_->async_wait(asio::redirect_error(kUseAwaitable, ec));
     }
   }
 }
@@ -546,17 +546,17 @@ Awaitable<void> ClientSession::server_loop(std::shared_ptr<ClientSession> self) 
       take_buffer();
       n = co_await self->server_sock_->async_read_some(
           asio::buffer(buf.data() + held, buf.size() - held),
-          asio::redirect_error(asio::use_awaitable, ec));
+          asio::redirect_error(kUseAwaitable, ec));
       // Bytes read for a client that is gone: nobody will look at them, so the server is not
       // known to be idle and clean any more (say an asynchronous ParameterStatus or NOTICE).
       if (self->client_gone_ && n > 0) reusable = false;
     } else {
       if (!server_tls) {
         co_await self->server_sock_->async_wait(Socket::wait_read,
-                                                asio::redirect_error(asio::use_awaitable, ec));
+                                                asio::redirect_error(kUseAwaitable, ec));
       } else if (!server_tls->has_pending()) {
         co_await self->server_sock_->async_wait(server_tls->read_wait(),
-                                                asio::redirect_error(asio::use_awaitable, ec));
+                                                asio::redirect_error(kUseAwaitable, ec));
       }
       if (!ec && !self->client_gone_ && self->ctx_.suspended.load(std::memory_order_relaxed))
         co_await self->wait_while_suspended();  // SUSPEND: nothing is read until RESUME
@@ -693,7 +693,7 @@ Awaitable<void> ClientSession::server_loop(std::shared_ptr<ClientSession> self) 
           co_await tls_write_all(*self->server_sock_, *tls, as_bytes(again), ec);
         } else {
           co_await asio::async_write(*self->server_sock_, asio::buffer(again),
-                                     asio::redirect_error(asio::use_awaitable, ec));
+                                     asio::redirect_error(kUseAwaitable, ec));
         }
         self->end_retry();
         if (ec) {
@@ -711,7 +711,7 @@ Awaitable<void> ClientSession::server_loop(std::shared_ptr<ClientSession> self) 
         co_await tls_write_all(self->client_, *self->client_tls_, as_bytes(answers), ec);
       } else {
         co_await asio::async_write(self->client_, asio::buffer(answers),
-                                   asio::redirect_error(asio::use_awaitable, ec));
+                                   asio::redirect_error(kUseAwaitable, ec));
       }
       if (ec) {
         self->close_client("client unexpected eof");
@@ -728,7 +728,7 @@ Awaitable<void> ClientSession::server_loop(std::shared_ptr<ClientSession> self) 
     if (ec == asio::error::would_block || ec == asio::error::try_again) ec = {};
     if (!ec && done < n) {
       co_await asio::async_write(self->client_, asio::buffer(buf.data() + done, n - done),
-                                 asio::redirect_error(asio::use_awaitable, ec));
+                                 asio::redirect_error(kUseAwaitable, ec));
     }
     if (ec) {
       self->close_client("client unexpected eof");
@@ -767,7 +767,7 @@ Awaitable<void> ClientSession::finish_server(bool reusable) {
     boost::system::error_code ec;
     if (!reusable) server_sock_->cancel(ec);
     wakeup_->expires_at(Clock::time_point::max());
-    co_await wakeup_->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    co_await wakeup_->async_wait(asio::redirect_error(kUseAwaitable, ec));
   }
   finish_waiting_ = false;
   bool idle = tx_status_ == 'I' && outstanding_ == 0 && client_at_boundary() &&

@@ -224,7 +224,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   // Wakes the one coroutine that waits for the other: finish_server (server loop) for a client
   // write to end, or the ending client loop for the server loop to finish. The two waits never
   // overlap, and each re-checks its condition. Created at the first link.
-  HeapOptional<asio::steady_timer> wakeup_;
+  HeapOptional<SteadyTimer> wakeup_;
   // Timestamps the janitor reads (client_timeouts.cpp). kNever = not running.
   static constexpr std::chrono::steady_clock::time_point kNever{};
   std::chrono::steady_clock::time_point last_active_{};      // last bytes from the client

@@ -467,9 +467,9 @@ bool Pool::drained() const {
   return active_ == 0 && login_ == 0 && idle_.empty();
 }
 
-std::optional<ParamList> Pool::welcome() const {
+const ParamList* Pool::welcome() const {
   std::lock_guard lock(mu_);
-  return welcome_;
+  return welcome_ ? &*welcome_ : nullptr;
 }
 
 PoolCounters Pool::counters(double check_delay) const {

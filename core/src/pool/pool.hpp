@@ -61,8 +61,9 @@ class Pool : public std::enable_shared_from_this<Pool> {
   // Closes a server that must not be reused and frees its slot. Thread-safe.
   void discard(std::unique_ptr<ServerConnection> server);
 
-  // ParameterStatus values of the pool's first server login, sent to clients at login.
-  std::optional<ParamList> welcome() const;
+  // ParameterStatus values of the pool's first server login, sent to clients at login; null until
+  // then. Set once and never changed: the pointer stays valid as long as the pool.
+  const ParamList* welcome() const;
 
   PoolCounters counters(double check_delay = -1) const;
   // Janitor pass (three times a second): closes idle servers past server_idle_timeout or

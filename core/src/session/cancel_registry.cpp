@@ -1,11 +1,13 @@
 // CancelRegistry.
 #include "session/cancel_registry.hpp"
 
+#include "session/client_session.hpp"
+
 namespace sluice {
 
-void CancelRegistry::add(uint32_t pid, uint32_t key, std::weak_ptr<ClientSession> session) {
+void CancelRegistry::add(uint32_t pid, uint32_t key, ClientSession* session) {
   std::lock_guard lock(mu_);
-  sessions_[pack(pid, key)] = std::move(session);
+  sessions_.put(pack(pid, key), session);
 }
 
 void CancelRegistry::remove(uint32_t pid, uint32_t key) {
@@ -15,8 +17,10 @@ void CancelRegistry::remove(uint32_t pid, uint32_t key) {
 
 std::shared_ptr<ClientSession> CancelRegistry::find(uint32_t pid, uint32_t key) const {
   std::lock_guard lock(mu_);
-  auto it = sessions_.find(pack(pid, key));
-  return it == sessions_.end() ? nullptr : it->second.lock();
+  ClientSession* s = sessions_.get(pack(pid, key));
+  // A session being destroyed removes itself under mu_ first, so it is whole here; lock() gives
+  // null once its last owner is gone.
+  return s ? s->weak_from_this().lock() : nullptr;
 }
 
 }  // namespace sluice

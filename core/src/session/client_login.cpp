@@ -443,7 +443,7 @@ Awaitable<bool> ClientSession::route_and_welcome() {
 
   // The welcome (server ParameterStatus values) comes from the pool's first server login, so the
   // first client of a pool waits for one server connection.
-  auto welcome = pool_->welcome();
+  const ParamList* welcome = pool_->welcome();
   if (!welcome) {
     AcquireResult r = co_await pool_->acquire(runtime_->timeouts.query_wait_timeout);
     if (!r.server) {
@@ -462,14 +462,12 @@ Awaitable<bool> ClientSession::route_and_welcome() {
   for (const auto& [name, value] : *welcome) {
     if (!tracked_name(name)) protocol::append_parameter_status(out, name, value);
   }
-  // Tracked parameters: the client's own value, else the server's (PgBouncer's varcache).
+  // Tracked parameters: the client's own value, else the server's (PgBouncer's varcache), which
+  // the client's copy refers to rather than stores.
+  client_params_.set_defaults(welcome);
   for (const auto& name : runtime_->tracked_params) {
-    if (const auto mine = find_param(client_params_, name)) {
-      protocol::append_parameter_status(out, name, *mine);
-    } else if (const std::string* theirs = find_param(*welcome, name)) {
-      set_param(client_params_, name, *theirs);
-      protocol::append_parameter_status(out, name, *theirs);
-    }
+    if (const auto value = find_param(client_params_, name))
+      protocol::append_parameter_status(out, name, *value);
   }
   // A pooler-made cancel key: the client never learns a server's key (reference §5.4).
   std::array<uint8_t, 8> key;
@@ -479,7 +477,7 @@ Awaitable<bool> ClientSession::route_and_welcome() {
       (uint32_t{key[0]} << 24) | (uint32_t{key[1]} << 16) | (uint32_t{key[2]} << 8) | key[3];
   cancel_key_ =
       (uint32_t{key[4]} << 24) | (uint32_t{key[5]} << 16) | (uint32_t{key[6]} << 8) | key[7];
-  ctx_.cancels().add(cancel_pid_, cancel_key_, weak_from_this());
+  ctx_.cancels().add(cancel_pid_, cancel_key_, this);
   protocol::append_backend_key_data(out, cancel_pid_, cancel_key_);
   protocol::append_ready_for_query(out, 'I');
   co_await write_all(client_, client_tls_.get(), out);

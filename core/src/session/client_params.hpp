@@ -2,12 +2,15 @@
 // track_extra_parameters), stored compactly: every logged-in client has a handful of them for as
 // long as it stays connected, idle or not, so they cost one small string instead of a vector of
 // name/value string pairs. The names are not stored: a value's position is its name's index in
-// the tracked list (RuntimeConfig::tracked_params, which outlives the session).
+// the tracked list (RuntimeConfig::tracked_params, which outlives the session). A value the client
+// never set falls back to the pool's welcome (the first server's ParameterStatus values, which
+// never change and outlive the session), so a client that sets none of them stores nothing.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace sluice {
@@ -17,9 +20,12 @@ class ClientParams {
   // The tracked names; set once, before the first set(). Names outside this list are not stored.
   void set_names(const std::vector<std::string>* names) { names_ = names; }
   const std::vector<std::string>* names() const { return names_; }
+  // The values for names never set (the pool's welcome); may stay null.
+  using Defaults = std::vector<std::pair<std::string, std::string>>;
+  void set_defaults(const Defaults* defaults) { defaults_ = defaults; }
 
-  // The value of `name` (any spelling: GUC names are case-insensitive), or nullopt when it was
-  // never set. The view's data() is NUL-terminated.
+  // The value of `name` (any spelling: GUC names are case-insensitive), the default when it was
+  // never set, or nullopt when there is neither. The view's data() is NUL-terminated.
   std::optional<std::string_view> find(std::string_view name) const;
   // Sets `name` (a tracked name, any spelling) to `value`; a value must not contain NUL.
   void set(std::string_view name, std::string_view value);
@@ -31,6 +37,7 @@ class ClientParams {
   size_t next_entry(size_t pos) const;
 
   const std::vector<std::string>* names_ = nullptr;
+  const Defaults* defaults_ = nullptr;
   // One entry per tracked name up to the last one set, in names_ order: "\0" for a name never set,
   // "\1" value "\0" for a value.
   std::string data_;

@@ -63,6 +63,18 @@ ClientSession::ClientSession(Shard& shard, DaemonContext& ctx, Socket socket, Cl
   shard_.sessions().add(this);
 }
 
+// ShardMember's operations (server/session_list.hpp): every member is a ClientSession.
+void shard_member_on_janitor(ShardMember& m, const JanitorTick& tick) {
+  static_cast<ClientSession&>(m).on_janitor(tick);
+}
+void shard_member_describe(const ShardMember& m, std::vector<SocketRow>& clients,
+                           std::vector<SocketRow>& servers) {
+  static_cast<const ClientSession&>(m).describe(clients, servers);
+}
+bool shard_member_admin_kill(ShardMember& m, const std::string& database, uint64_t id) {
+  return static_cast<ClientSession&>(m).admin_kill(database, id);
+}
+
 ClientSession::~ClientSession() {
   shard_.sessions().remove(this);
   if (cancel_pid_ || cancel_key_) ctx_.cancels().remove(cancel_pid_, cancel_key_);
@@ -197,7 +209,7 @@ Awaitable<void> ClientSession::end_session() {
   if (runtime_->log_disconnections && !user_.empty()) {
     auto age = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - connected_at_);
     spdlog::info("{}closing because: {} (age={}s)", prefix(),
-                 close_reason_.empty() ? "client close request" : close_reason_, age.count());
+                 close_reason_.empty() ? "client close request" : close_reason_.str(), age.count());
   }
 }
 

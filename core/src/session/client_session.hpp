@@ -21,6 +21,7 @@
 #include "server/session_list.hpp"
 #include "session/client_params.hpp"
 #include "session/heap_optional.hpp"
+#include "session/lazy_string.hpp"
 #include "sluice/abi.h"
 
 namespace sluice {
@@ -50,16 +51,16 @@ struct AuthQueryResult {
 class ClientSession : public std::enable_shared_from_this<ClientSession>, public ShardMember {
  public:
   ClientSession(Shard& shard, DaemonContext& ctx, Socket socket, ClientOrigin origin);
-  ~ClientSession() override;
+  ~ClientSession();
 
   // Starts the session's coroutine on its shard.
   static void start(const std::shared_ptr<ClientSession>& self);
   // Forwards a cancel to the linked server, if any. Thread-safe (posts to the shard).
   void request_cancel();
   // Timeouts of a logged-in client (client_timeouts.cpp); runs on the session's shard.
-  void on_janitor(const JanitorTick& tick) override;
-  void describe(std::vector<SocketRow>& clients, std::vector<SocketRow>& servers) const override;
-  bool admin_kill(const std::string& database, uint64_t id) override;
+  void on_janitor(const JanitorTick& tick);
+  void describe(std::vector<SocketRow>& clients, std::vector<SocketRow>& servers) const;
+  bool admin_kill(const std::string& database, uint64_t id);
 
  private:
   // Login, then (console) the console loop, or the wait for a client's first bytes.
@@ -176,16 +177,11 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
     if (!login_secrets_) login_secrets_ = std::make_unique<LoginSecrets>();
     return *login_secrets_;
   }
-  bool counted_ = false;       // counted in ctx_.client_count
-  bool db_counted_ = false;    // counted in ctx_.db_clients under database_
-  bool user_counted_ = false;  // counted in ctx_.user_clients under user_
-  uint32_t cancel_pid_ = 0, cancel_key_ = 0;
   std::shared_ptr<Pool> pool_;
   ShardStats* stats_ = nullptr;  // pool_'s statistics slot for this shard
   // Tracked parameters as the client should see them; names: runtime_->tracked_params.
   ClientParams client_params_;
   uint64_t client_key_ = 0;  // tracked_key of client_params_, when client_key_valid_
-  bool client_key_valid_ = false;
 
   // Link to a server. The socket, the server's scanner and wakeup_ are allocated at the first link
   // (and reused by later ones): a client that never sends anything does not pay for them.
@@ -213,14 +209,31 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
     std::string retry_request;  // the armed request as the client sent it
     std::string retry_held;     // the server's answers to it, held back
   };
-  bool track_statements_ = false;  // decided when the relay starts
   std::unique_ptr<Prepared> ps_;
   uint32_t outstanding_ = 0;  // client requests (Query/Sync/FunctionCall) awaiting ReadyForQuery
   char tx_status_ = 'I';
   bool server_loop_running_ = false;
-  bool client_writing_ = false;  // the client loop is writing to the server socket
-  bool unlinking_ = false;       // finish_server is giving the server back
-  bool finish_waiting_ = false;  // finish_server waits on wakeup_ for client_writing_ to clear
+  bool client_writing_ = false;    // the client loop is writing to the server socket
+  bool unlinking_ = false;         // finish_server is giving the server back
+  bool finish_waiting_ = false;    // finish_server waits on wakeup_ for client_writing_ to clear
+  bool track_statements_ = false;  // decided when the relay starts
+  // Flags and small fields of the whole session, together (no padding holes: every connected
+  // client has one of these objects).
+  bool relaying_ = false;       // logged in, in client_loop
+  bool console_ = false;        // logged in to the admin console
+  bool link_waited_ = false;    // the last link_server queued for a server
+  bool suspender_ = false;      // this console client issued SUSPEND
+  bool console_admin_ = false;  // in admin_users (else stats_users: SHOW only)
+  bool own_uid_admin_ = false;  // "pgbouncer" over the Unix socket with the daemon's uid
+  bool wait_notified_ = false;  // query_wait_notify sent for this wait
+  bool fatal_pending_ = false;  // kill(): send FATAL close_reason_ once the loops are done
+  bool client_gone_ = false;
+  bool server_broken_ = false;
+  bool client_key_valid_ = false;
+  bool counted_ = false;                      // counted in ctx_.client_count
+  bool db_counted_ = false;                   // counted in ctx_.db_clients under database_
+  bool user_counted_ = false;                 // counted in ctx_.user_clients under user_
+  uint32_t cancel_pid_ = 0, cancel_key_ = 0;  // the BackendKeyData this client was given
   // Wakes the one coroutine that waits for the other: finish_server (server loop) for a client
   // write to end, or the ending client loop for the server loop to finish. The two waits never
   // overlap, and each re-checks its condition. Created at the first link.
@@ -232,18 +245,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   std::chrono::steady_clock::time_point xact_started_{};     // transaction (or query) start
   std::chrono::steady_clock::time_point ready_at_{};         // last ReadyForQuery
   std::chrono::steady_clock::time_point waiting_since_{};    // queued for a server
-  bool relaying_ = false;                                    // logged in, in client_loop
-  bool console_ = false;                                     // logged in to the admin console
-  bool link_waited_ = false;
-  bool suspender_ =
-      false;  // this console client issued SUSPEND    // the last link_server queued for a server
-  bool console_admin_ = false;  // in admin_users (else stats_users: SHOW only)
-  bool own_uid_admin_ = false;  // "pgbouncer" over the Unix socket with the daemon's uid
-  bool wait_notified_ = false;  // query_wait_notify sent for this wait
-  bool fatal_pending_ = false;  // kill(): send FATAL close_reason_ once the loops are done
-  bool client_gone_ = false;
-  bool server_broken_ = false;
-  std::string close_reason_;
+  LazyString close_reason_;  // set when the session is closed for a reason (timeout, KILL...)
 };
 
 }  // namespace sluice

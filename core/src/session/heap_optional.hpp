@@ -1,10 +1,13 @@
 // std::optional's interface with the value on the heap: the storage is allocated at the first
 // emplace() and kept (reused by later emplace() calls) until the HeapOptional is destroyed, so an
 // object that never needs the value pays one pointer for it, and one that keeps re-creating it
-// (a server socket per link) allocates once.
+// (a server socket per link) allocates once. One pointer in size: while it holds a value the
+// pointer is one past the storage's (at least 2-aligned) address, so its low bit says so.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <new>
 #include <utility>
 
@@ -18,35 +21,37 @@ class HeapOptional {
   HeapOptional& operator=(const HeapOptional&) = delete;
   ~HeapOptional() {
     reset();
-    if (storage_) ::operator delete (storage_, std::align_val_t{alignof(T)});
+    if (void* storage = raw()) ::operator delete(storage, kAlign);
   }
 
   template <class... Args>
   T& emplace(Args&&... args) {
     reset();
-    if (!storage_) storage_ = ::operator new (sizeof(T), std::align_val_t{alignof(T)});
-    T* value = ::new (storage_) T(std::forward<Args>(args)...);
-    engaged_ = true;
+    if (!tagged_) tagged_ = static_cast<std::byte*>(::operator new(sizeof(T), kAlign));
+    T* value = ::new (static_cast<void*>(tagged_)) T(std::forward<Args>(args)...);
+    ++tagged_;
     return *value;
   }
   void reset() noexcept {
-    if (!engaged_) return;
-    engaged_ = false;
-    get()->~T();
+    if (!has_value()) return;
+    T* value = get();
+    --tagged_;
+    value->~T();
   }
 
-  bool has_value() const noexcept { return engaged_; }
-  explicit operator bool() const noexcept { return engaged_; }
+  bool has_value() const noexcept { return (reinterpret_cast<std::uintptr_t>(tagged_) & 1) != 0; }
+  explicit operator bool() const noexcept { return has_value(); }
   T* operator->() noexcept { return get(); }
   const T* operator->() const noexcept { return get(); }
   T& operator*() noexcept { return *get(); }
   const T& operator*() const noexcept { return *get(); }
 
  private:
-  T* get() const noexcept { return std::launder(static_cast<T*>(storage_)); }
+  static constexpr std::align_val_t kAlign{std::max<std::size_t>(alignof(T), 2)};
+  void* raw() const noexcept { return has_value() ? tagged_ - 1 : tagged_; }
+  T* get() const noexcept { return std::launder(static_cast<T*>(raw())); }
 
-  void* storage_ = nullptr;
-  bool engaged_ = false;
+  std::byte* tagged_ = nullptr;  // the storage, + 1 while it holds a value
 };
 
 }  // namespace sluice

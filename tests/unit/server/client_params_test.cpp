@@ -1,12 +1,15 @@
-// ClientParams (a client's tracked parameters, stored compactly) and HeapOptional.
+// ClientParams (a client's tracked parameters, stored compactly), HeapOptional and LazyString:
+// the compact pieces of a session.
 #include "session/client_params.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "session/heap_optional.hpp"
+#include "session/lazy_string.hpp"
 
 namespace sluice {
 namespace {
@@ -63,6 +66,28 @@ TEST(ClientParams, values_are_replaced_and_nul_terminated) {
   EXPECT_EQ(*find_param(p, "TimeZone"), "UTC");
 }
 
+TEST(ClientParams, names_never_set_fall_back_to_the_pool_welcome) {
+  // The pool's first server's ParameterStatus values (any case, any order, untracked ones too).
+  const ClientParams::Defaults welcome{{"server_version", "15.0"},
+                                       {"TIMEZONE", "Etc/UTC"},
+                                       {"client_encoding", "UTF8"},
+                                       {"DateStyle", "ISO, MDY"}};
+  ClientParams p;
+  p.set_names(&kNames);
+  set_param(p, "application_name", "pgbench");
+  p.set_defaults(&welcome);
+  EXPECT_EQ(*find_param(p, "application_name"), "pgbench");  // the client's own
+  EXPECT_EQ(*find_param(p, "timezone"), "Etc/UTC");          // the welcome's
+  EXPECT_EQ(*find_param(p, "client_encoding"), "UTF8");
+  EXPECT_FALSE(find_param(p, "IntervalStyle"));   // in neither
+  EXPECT_FALSE(find_param(p, "server_version"));  // not tracked
+  set_param(p, "client_encoding", "LATIN1");      // a server reported a change for this client
+  EXPECT_EQ(*find_param(p, "client_encoding"), "LATIN1");
+  EXPECT_EQ(welcome[2].second, "UTF8");  // the pool's copy is never written
+  const auto v = find_param(p, "DateStyle");
+  EXPECT_EQ(v->data()[v->size()], '\0');
+}
+
 struct Counted {
   explicit Counted(int& counter, int v) : live(counter), value(v) { ++live; }
   Counted(const Counted&) = delete;
@@ -93,6 +118,36 @@ TEST(HeapOptional, behaves_like_optional) {
     EXPECT_EQ(o->value, 3);
   }
   EXPECT_EQ(live, 0);  // destroyed with the HeapOptional
+}
+
+TEST(HeapOptional, is_one_pointer_and_works_for_byte_aligned_types) {
+  static_assert(sizeof(HeapOptional<char>) == sizeof(void*));
+  HeapOptional<char> c;
+  EXPECT_FALSE(c);
+  c.emplace('x');
+  ASSERT_TRUE(c);
+  EXPECT_EQ(*c, 'x');
+  c.reset();
+  EXPECT_FALSE(c);
+  c.emplace('y');
+  EXPECT_EQ(*c, 'y');
+}
+
+TEST(LazyString, empty_until_set_and_converts_like_a_string) {
+  static_assert(sizeof(LazyString) == sizeof(void*));
+  LazyString s;
+  EXPECT_TRUE(s.empty());
+  EXPECT_EQ(s.str(), "");
+  s = "query_timeout";
+  EXPECT_FALSE(s.empty());
+  const std::string& as_string = s;
+  std::string_view as_view = s;
+  EXPECT_EQ(as_string, "query_timeout");
+  EXPECT_EQ(as_view, "query_timeout");
+  s = std::string("login failed: ") + "End of file";
+  EXPECT_EQ(s.str(), "login failed: End of file");
+  s = "";
+  EXPECT_TRUE(s.empty());
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -40,16 +41,24 @@ void set_param(ParamList& params, std::string_view name, std::string_view value)
 // something that tests false for no value and dereferences to the value otherwise.
 template <class Lookup>
 uint64_t tracked_key_of(const std::vector<std::string>& names, Lookup&& lookup) {
-  std::string key;
-  for (const auto& name : names) {
-    key += name;
-    if (auto v = lookup(name)) {
-      key += '=';
-      key += *v;
+  // FNV-1a over "name=value\0" (or "name\0" when unset) for each name in order, hashed as it goes:
+  // no string is built.
+  uint64_t h = 0xcbf29ce484222325ULL;
+  auto mix = [&h](std::string_view bytes) {
+    for (const char c : bytes) {
+      h ^= static_cast<unsigned char>(c);
+      h *= 0x100000001b3ULL;
     }
-    key += '\0';
+  };
+  for (const auto& name : names) {
+    mix(name);
+    if (auto v = lookup(name)) {
+      mix("=");
+      mix(*v);
+    }
+    mix(std::string_view("\0", 1));
   }
-  return std::hash<std::string>{}(key);
+  return h;
 }
 uint64_t tracked_key(const ParamList& params, const std::vector<std::string>& names);
 

@@ -26,6 +26,7 @@ StartupDecodeResult fail(std::string error) {
 // (PostgreSQL docs, Message Formats, StartupMessage). Where PostgreSQL would only say "expected
 // terminator as last byte" we use its text; the other two cases get a more specific one.
 bool parse_params(std::span<const uint8_t> body, StartupPacket& packet, std::string& error) {
+  packet.params.reserve(8);  // user, database, application_name, client_encoding, ...
   ByteReader reader(body);
   for (;;) {
     auto name = reader.cstr();

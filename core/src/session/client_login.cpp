@@ -458,6 +458,9 @@ Awaitable<bool> ClientSession::route_and_welcome() {
   }
 
   std::string out;
+  size_t size = 64;  // AuthenticationOk, BackendKeyData, ReadyForQuery
+  for (const auto& [name, value] : *welcome) size += name.size() + value.size() + 7;
+  out.reserve(size + 256);  // tracked values of the client's own may be longer
   protocol::append_authentication_ok(out);
   for (const auto& [name, value] : *welcome) {
     if (!tracked_name(name)) protocol::append_parameter_status(out, name, value);

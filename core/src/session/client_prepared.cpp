@@ -212,7 +212,7 @@ void ClientSession::end_retry() {
   ps_->retry = Retry::Off;
   ps_->retry_request = {};
   ps_->retry_held = {};
-  if (wakeup_) wakeup_->cancel();  // the client loop may wait to send its next request
+  if (wakeup_) wakeup_->timer.cancel();  // the client loop may wait to send its next request
 }
 
 }  // namespace sluice

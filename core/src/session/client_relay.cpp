@@ -436,8 +436,8 @@ Awaitable<void> ClientSession::client_loop() {
       // the server loop has finished with it, then link again.
       // So is a request that may be retried: the next one waits until the retry is decided.
       while (server_loop_running_ && (unlinking_ || (ps_ && ps_->retry != Retry::Off))) {
-        wakeup_->expires_at(Clock::time_point::max());
-        co_await wakeup_->async_wait(asio::redirect_error(kUseAwaitable, ec));
+        wakeup_->timer.expires_at(Clock::time_point::max());
+        co_await wakeup_->timer.async_wait(asio::redirect_error(kUseAwaitable, ec));
       }
       ec = {};
       if (!server_) {
@@ -473,7 +473,15 @@ Awaitable<void> ClientSession::client_loop() {
         server_scanner_.emplace(ps_ ? "ZSCE" : "ZS", pool_->settings().max_packet_size);
         if (!wakeup_) wakeup_.emplace(shard_.io());
         server_loop_running_ = true;
-        asio::co_spawn(shard_.io(), server_loop(self), asio::detached);
+        if (wakeup_->server_parked) {
+          // The server coroutine of an earlier link: one post resumes it for this one.
+          ServerWake wake = std::move(*wakeup_->server_parked);
+          wakeup_->server_parked.reset();
+          asio::post(client_.get_executor(),
+                     [wake = std::move(wake), self]() mutable { wake(std::move(self)); });
+        } else {
+          asio::co_spawn(shard_.io(), server_side(self), asio::detached);
+        }
       }
       std::span<const uint8_t> send = span_of(buf.data(), forward);
       std::string rewritten;
@@ -492,7 +500,7 @@ Awaitable<void> ClientSession::client_loop() {
         client_writing_ = true;
         co_await tls_write_all(*server_sock_, *tls, send, ec);
         client_writing_ = false;
-        if (finish_waiting_) wakeup_->cancel();
+        if (finish_waiting_) wakeup_->timer.cancel();
         send = {};
       }
       // Most writes complete at once on a non-blocking socket: only the rest goes async.
@@ -505,7 +513,7 @@ Awaitable<void> ClientSession::client_loop() {
                                    asio::buffer(send.data() + done, send.size() - done),
                                    asio::redirect_error(kUseAwaitable, ec));
         client_writing_ = false;
-        if (finish_waiting_) wakeup_->cancel();
+        if (finish_waiting_) wakeup_->timer.cancel();
       }
       if (ec && server_sock_ && !server_broken_) {
         server_broken_ = true;
@@ -526,14 +534,52 @@ Awaitable<void> ClientSession::client_loop() {
       server_sock_->cancel(ec);
     }
     while (server_loop_running_) {
-      wakeup_->expires_at(Clock::time_point::max());
+      wakeup_->timer.expires_at(Clock::time_point::max());
       boost::system::error_code ec;
-      co_await wakeup_->async_wait(asio::redirect_error(kUseAwaitable, ec));
+      co_await wakeup_->timer.async_wait(asio::redirect_error(kUseAwaitable, ec));
     }
   }
 }
 
-Awaitable<void> ClientSession::server_loop(std::shared_ptr<ClientSession> self) {
+// The server side of the relay, started at the session's first link: serves each link with
+// server_loop, whose big frame exists only during the link, and parks in between with a small one.
+Awaitable<void> ClientSession::server_side(std::shared_ptr<ClientSession> self) {
+  for (;;) {
+    bool failed = false;
+    try {
+      co_await server_loop(self.get());
+    } catch (const std::exception& e) {
+      // Unexpected (say no memory): end the link and the client rather than leave the client loop
+      // waiting for a server side that is gone. The server's state is unknown: it is closed.
+      spdlog::error("{}server side of the relay failed: {}", self->prefix(), e.what());
+      failed = true;
+    }
+    if (failed) {
+      self->server_broken_ = true;
+      if (self->server_) {
+        self->server_sock_ = nullptr;
+        self->pool_->discard(std::move(self->server_));
+      }
+      if (!self->client_gone_) self->close_client("server side of the relay failed");
+      self->server_loop_running_ = false;
+      self->wakeup_->timer.cancel();
+      co_return;
+    }
+    if (self->client_gone_) co_return;  // the client loop is ending: there is no next link
+    // Parked until the client loop links the next server (it posts the handler, with the session).
+    // Meanwhile this frame holds no reference to the session: a session that ends (its client loop
+    // threw, or the daemon stops) destroys the parked handler, and so this coroutine, with itself.
+    const auto& token = kUseAwaitable;
+    self = co_await asio::async_initiate<decltype(token), void(std::shared_ptr<ClientSession>)>(
+        [&self](ServerWake wake) {
+          self->wakeup_->server_parked.emplace(std::move(wake));
+          self.reset();  // may end the session, and so this coroutine (Asio posts its unwinding)
+        },
+        token);
+  }
+}
+
+Awaitable<void> ClientSession::server_loop(ClientSession* self) {
   bool reusable = true;
   // Where servers go back to the pool after each transaction, a plain server is read with
   // async_read_some into a leased buffer rather than waited for, then read: Asio 1.74 re-arms
@@ -766,7 +812,7 @@ Awaitable<void> ClientSession::server_loop(std::shared_ptr<ClientSession> self) 
   }
   co_await self->finish_server(reusable && !self->server_broken_);
   self->server_loop_running_ = false;
-  self->wakeup_->cancel();
+  self->wakeup_->timer.cancel();
 }
 
 // Ends the link: the server goes back to the pool when it is idle at a message boundary (after
@@ -778,8 +824,8 @@ Awaitable<void> ClientSession::finish_server(bool reusable) {
   while (client_writing_) {
     boost::system::error_code ec;
     if (!reusable) server_sock_->cancel(ec);
-    wakeup_->expires_at(Clock::time_point::max());
-    co_await wakeup_->async_wait(asio::redirect_error(kUseAwaitable, ec));
+    wakeup_->timer.expires_at(Clock::time_point::max());
+    co_await wakeup_->timer.async_wait(asio::redirect_error(kUseAwaitable, ec));
   }
   finish_waiting_ = false;
   bool idle = tx_status_ == 'I' && outstanding_ == 0 && client_at_boundary() &&

@@ -1,6 +1,7 @@
 // One client connection: login (startup, auth, routing), then the relay to a pooled server.
 // Both coroutines of a session (client->server and server->client) run on the session's shard, so
-// session state needs no locks; the session object lives while either coroutine holds it.
+// session state needs no locks; the session object lives while the client coroutine, or the server
+// coroutine while it serves a link, holds it (a parked server coroutine dies with the session).
 #pragma once
 
 #include <sys/types.h>
@@ -73,7 +74,14 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   static Awaitable<void> relay_loop(std::shared_ptr<ClientSession> self, bool run_loop);
   // The pending FATAL of a timeout or KILL, and the log_disconnections line.
   Awaitable<void> end_session();
-  static Awaitable<void> server_loop(std::shared_ptr<ClientSession> self);
+  // The server side of the relay: started at the session's first link, it serves that link
+  // (server_loop, until the server is given back), then parks in wakeup_->server_parked until the
+  // client loop hands it the next one (one post, no new coroutine), and ends with the client.
+  static Awaitable<void> server_side(std::shared_ptr<ClientSession> self);
+  static Awaitable<void> server_loop(ClientSession* self);
+  // The parked server coroutine's completion handler; resumed with the session for the next link.
+  using ServerWake = asio::async_result<asio::use_awaitable_t<Executor>,
+                                        void(std::shared_ptr<ClientSession>)>::handler_type;
 
   // Login phase (client_login.cpp). Returns false when the client must be closed.
   Awaitable<bool> login_with_deadline();
@@ -212,11 +220,11 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   std::unique_ptr<Prepared> ps_;
   uint32_t outstanding_ = 0;  // client requests (Query/Sync/FunctionCall) awaiting ReadyForQuery
   char tx_status_ = 'I';
-  bool server_loop_running_ = false;
-  bool client_writing_ = false;    // the client loop is writing to the server socket
-  bool unlinking_ = false;         // finish_server is giving the server back
-  bool finish_waiting_ = false;    // finish_server waits on wakeup_ for client_writing_ to clear
-  bool track_statements_ = false;  // decided when the relay starts
+  bool server_loop_running_ = false;  // the server coroutine is serving a link (not parked)
+  bool client_writing_ = false;       // the client loop is writing to the server socket
+  bool unlinking_ = false;            // finish_server is giving the server back
+  bool finish_waiting_ = false;       // finish_server waits on wakeup_ for client_writing_ to clear
+  bool track_statements_ = false;     // decided when the relay starts
   // Flags and small fields of the whole session, together (no padding holes: every connected
   // client has one of these objects).
   bool relaying_ = false;       // logged in, in client_loop
@@ -237,7 +245,14 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   // Wakes the one coroutine that waits for the other: finish_server (server loop) for a client
   // write to end, or the ending client loop for the server loop to finish. The two waits never
   // overlap, and each re-checks its condition. Created at the first link.
-  HeapOptional<SteadyTimer> wakeup_;
+  // Also holds the server coroutine between links (after the first link, until the session ends):
+  // it keeps no reference to the session meanwhile, so a session that ends destroys it with itself.
+  struct Wakeup {
+    explicit Wakeup(asio::io_context& io) : timer(io) {}
+    SteadyTimer timer;
+    std::optional<ServerWake> server_parked;
+  };
+  HeapOptional<Wakeup> wakeup_;
   // Timestamps the janitor reads (client_timeouts.cpp). kNever = not running.
   static constexpr std::chrono::steady_clock::time_point kNever{};
   std::chrono::steady_clock::time_point last_active_{};      // last bytes from the client

@@ -167,8 +167,13 @@ Awaitable<AcquireResult> Pool::acquire(double wait_timeout, const asio::io_conte
     Unqueue& operator=(const Unqueue&) = delete;
     ~Unqueue() {
       if (resumed) return;
-      std::lock_guard lock(pool.mu_);
-      std::erase(pool.waiters_, &w);
+      std::unique_ptr<ServerConnection> handed;
+      {
+        std::lock_guard lock(pool.mu_);
+        std::erase(pool.waiters_, &w);
+        handed = std::move(w.result.server);  // delivered but never taken (start_login threw)
+      }
+      if (handed) pool.discard(std::move(handed));
     }
   } unqueue(*this, waiter);
   if (launch) start_login(waiter.ex);
@@ -366,10 +371,15 @@ void Pool::set_paused(bool paused, const Executor& ex) {
     std::lock_guard lock(mu_);
     paused_ = paused;
     if (paused) return;
-    // RESUME: idle servers first, then one login per queued client within the limits.
-    while (!waiters_.empty() && !idle_.empty()) {
-      std::unique_ptr<ServerConnection> s = std::move(idle_.back());
-      idle_.pop_back();
+    // RESUME: idle servers first (not one with a cancel in flight: deliver_locked would put it
+    // back, the janitor hands it out later), then one login per queued client within the limits.
+    for (auto it = idle_.begin(); it != idle_.end() && !waiters_.empty();) {
+      if ((*it)->cancel_in_flight()) {
+        ++it;
+        continue;
+      }
+      std::unique_ptr<ServerConnection> s = std::move(*it);
+      it = idle_.erase(it);
       deliver_locked(std::move(s));
     }
     for (size_t i = 0; i < waiters_.size() && try_reserve_slot_locked(); ++i) {

@@ -8,7 +8,8 @@ int ClientParams::index_of(std::string_view name) const {
   if (!names_) return -1;
   // Callers usually pass the tracked list's own strings: found by address, no comparison.
   for (size_t i = 0; i < names_->size(); ++i) {
-    if ((*names_)[i].data() == name.data()) return static_cast<int>(i);
+    const std::string& n = (*names_)[i];
+    if (n.data() == name.data() && n.size() == name.size()) return static_cast<int>(i);
   }
   for (size_t i = 0; i < names_->size(); ++i) {
     const std::string& n = (*names_)[i];

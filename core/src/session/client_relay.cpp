@@ -557,8 +557,19 @@ Awaitable<void> ClientSession::server_side(std::shared_ptr<ClientSession> self) 
     if (failed) {
       self->server_broken_ = true;
       if (self->server_) {
+        // As finish_server: a client write to this socket may still be under way.
+        self->unlinking_ = true;
+        self->finish_waiting_ = true;
+        while (self->client_writing_) {
+          boost::system::error_code ec;
+          if (self->server_sock_) self->server_sock_->cancel(ec);
+          self->wakeup_->timer.expires_at(Clock::time_point::max());
+          co_await self->wakeup_->timer.async_wait(asio::redirect_error(kUseAwaitable, ec));
+        }
+        self->finish_waiting_ = false;
         self->server_sock_ = nullptr;
         self->pool_->discard(std::move(self->server_));
+        self->unlinking_ = false;
       }
       if (!self->client_gone_) self->close_client("server side of the relay failed");
       self->server_loop_running_ = false;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <future>
 #include <memory>
@@ -168,6 +169,30 @@ TEST(PoolQueue, queued_clients_at_shutdown_are_destroyed_with_their_stopped_loop
   EXPECT_THROW(queued.get(), std::future_error);
   pool.release(std::move(held));  // nobody queued any more: the server goes idle
   EXPECT_EQ(pool.counters().idle, 1);
+  ::close(peer);
+}
+
+TEST(PoolQueue, resume_skips_an_idle_server_with_a_cancel_in_flight) {
+  // RESUME used to spin under the pool mutex: such a server went straight back to the idle list.
+  Pool pool(settings_for_test(), full_budget(), nullptr, 1);
+  int peer = -1;
+  std::unique_ptr<ServerConnection> server = fake_server(&peer);
+  ServerConnection* const raw = server.get();
+  auto cancels = std::make_shared<std::atomic<int>>(1);
+  server->cancels = cancels;
+  pool.release(std::move(server));
+  Shard shard(0);
+  auto queued = start_acquire(pool, shard, 0);
+  run_until(shard, [&] { return pool.counters().waiting == 1; });
+  ASSERT_EQ(pool.counters().waiting, 1);              // the only server has a cancel in flight
+  pool.set_paused(false, shard.io().get_executor());  // returns: nothing usable to hand out
+  EXPECT_EQ(pool.counters().waiting, 1);
+  EXPECT_EQ(pool.counters().idle, 1);
+  cancels->store(0);  // the cancel finished: the janitor pass hands the server out
+  pool.maintain(std::chrono::steady_clock::now(), shard.io().get_executor());
+  run_until(shard, [&] { return queued.wait_for(0s) == std::future_status::ready; });
+  ASSERT_EQ(queued.wait_for(0s), std::future_status::ready);
+  EXPECT_EQ(queued.get().result.server.get(), raw);
   ::close(peer);
 }
 

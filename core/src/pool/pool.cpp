@@ -323,12 +323,7 @@ bool Pool::on_login_done(LoginResult r, int host) {
   // With no server at all, nobody will release one: fail every queued client with the server's
   // error (PgBouncer forwards the login error to the waiting clients).
   if (active_ == 0 && idle_.empty() && login_ == 0) {
-    std::deque<Waiter*> failed;
-    failed.swap(waiters_);
-    for (Waiter* w : failed) {
-      w->result.error = error;
-      complete_locked(*w);
-    }
+    fail_waiters_locked(error);
   }
   return false;
 }
@@ -440,10 +435,14 @@ int Pool::retired_open() const {
 
 void Pool::fail_waiters(const std::string& message) {
   std::lock_guard lock(mu_);
+  fail_waiters_locked({"08P01", message});
+}
+
+void Pool::fail_waiters_locked(const ServerError& error) {
   std::deque<Waiter*> failed;
   failed.swap(waiters_);
   for (Waiter* w : failed) {
-    w->result.error = {"08P01", message};
+    w->result.error = error;
     complete_locked(*w);
   }
 }

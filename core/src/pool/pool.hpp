@@ -119,6 +119,8 @@ class Pool : public std::enable_shared_from_this<Pool> {
   // coroutine to its own executor) if it is suspended already, else it finds `done` set.
   static void complete_locked(Waiter& w);
   void expire_waiters_locked(std::chrono::steady_clock::time_point now);
+  // Every queued client gets `error` (fail_waiters, a login failing with no server up).
+  void fail_waiters_locked(const ServerError& error);
   // Starts one server login (the caller has counted it in login_). Never under mu_.
   void start_login(const Executor& ex);
   // Returns true when another login should start at once (multi-host: the next host).

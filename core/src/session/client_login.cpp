@@ -489,7 +489,7 @@ Awaitable<bool> ClientSession::route_and_welcome() {
 
 Awaitable<void> ClientSession::handle_cancel(uint32_t pid, uint32_t key) {
   if (auto target = ctx_.cancels().find(pid, key)) {
-    target->request_cancel();
+    request_cancel(std::move(target));  // no reference to it stays on this shard
   } else {
     spdlog::debug("{}cancel request for unknown key ignored", prefix());
   }

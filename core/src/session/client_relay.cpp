@@ -229,8 +229,9 @@ void ClientSession::close_client(const std::string& reason) {
   client_.cancel(ec);
 }
 
-void ClientSession::request_cancel() {
-  asio::post(client_.get_executor(), [self = shared_from_this()] {
+void ClientSession::request_cancel(std::shared_ptr<ClientSession> target) {
+  const Executor executor = target->client_.get_executor();
+  asio::post(executor, [self = std::move(target)] {
     if (!self->server_) return;  // idle client: nothing to cancel
     auto& s = *self->server_;
     if (!s.cancels) s.cancels = std::make_shared<std::atomic<int>>(0);
@@ -557,16 +558,8 @@ Awaitable<void> ClientSession::server_side(std::shared_ptr<ClientSession> self) 
     if (failed) {
       self->server_broken_ = true;
       if (self->server_) {
-        // As finish_server: a client write to this socket may still be under way.
         self->unlinking_ = true;
-        self->finish_waiting_ = true;
-        while (self->client_writing_) {
-          boost::system::error_code ec;
-          if (self->server_sock_) self->server_sock_->cancel(ec);
-          self->wakeup_->timer.expires_at(Clock::time_point::max());
-          co_await self->wakeup_->timer.async_wait(asio::redirect_error(kUseAwaitable, ec));
-        }
-        self->finish_waiting_ = false;
+        if (self->client_writing_) co_await self->wait_client_write_done(true);
         self->server_sock_ = nullptr;
         self->pool_->discard(std::move(self->server_));
         self->unlinking_ = false;
@@ -826,19 +819,25 @@ Awaitable<void> ClientSession::server_loop(ClientSession* self) {
   self->wakeup_->timer.cancel();
 }
 
-// Ends the link: the server goes back to the pool when it is idle at a message boundary (after
-// server_reset_query where the pool mode asks for it), or is closed.
-Awaitable<void> ClientSession::finish_server(bool reusable) {
-  // The client loop may be in the middle of a write to this socket: wait for it to end.
-  unlinking_ = true;
+// The client loop may be in the middle of a write to the server's socket: wait for it to end.
+// unlinking_ is set first, so the client loop starts no new write.
+Awaitable<void> ClientSession::wait_client_write_done(bool cancel_writes) {
   finish_waiting_ = true;
   while (client_writing_) {
     boost::system::error_code ec;
-    if (!reusable) server_sock_->cancel(ec);
+    if (cancel_writes && server_sock_) server_sock_->cancel(ec);
     wakeup_->timer.expires_at(Clock::time_point::max());
     co_await wakeup_->timer.async_wait(asio::redirect_error(kUseAwaitable, ec));
   }
   finish_waiting_ = false;
+}
+
+// Ends the link: the server goes back to the pool when it is idle at a message boundary (after
+// server_reset_query where the pool mode asks for it), or is closed.
+Awaitable<void> ClientSession::finish_server(bool reusable) {
+  unlinking_ = true;
+  // (Called only when needed: a coroutine call per transaction is not free.)
+  if (client_writing_) co_await wait_client_write_done(!reusable);
   bool idle = tx_status_ == 'I' && outstanding_ == 0 && client_at_boundary() &&
               server_scanner_->at_boundary() &&
               (!ps_ || (ps_->replies.empty() && ps_->held.size == 0)) && !server_->close_needed;

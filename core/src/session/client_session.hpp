@@ -56,8 +56,10 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
 
   // Starts the session's coroutine on its shard.
   static void start(const std::shared_ptr<ClientSession>& self);
-  // Forwards a cancel to the linked server, if any. Thread-safe (posts to the shard).
-  void request_cancel();
+  // Forwards a cancel to the target's linked server, if any. Thread-safe: posts to the target's
+  // shard and moves the caller's reference there, so that if it is the last one the session is
+  // destroyed on its own shard (it unlinks itself from that shard's unlocked SessionList).
+  static void request_cancel(std::shared_ptr<ClientSession> target);
   // Timeouts of a logged-in client (client_timeouts.cpp); runs on the session's shard.
   void on_janitor(const JanitorTick& tick);
   void describe(std::vector<SocketRow>& clients, std::vector<SocketRow>& servers) const;
@@ -120,6 +122,9 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   Awaitable<void>
   wait_while_suspended();  // EOF or error pending on the client socket (non-blocking peek)
   Awaitable<void> finish_server(bool reusable);
+  // With unlinking_ set, waits until a client write to the server under way has ended; with
+  // cancel_writes, cancels it (the server will not be reused).
+  Awaitable<void> wait_client_write_done(bool cancel_writes);
   std::string tracked_param_sets();
   // The tracked parameter spelled as we track it, for any spelling of `name`; nullptr if untracked.
   const std::string* tracked_name(std::string_view name) const;

@@ -114,7 +114,10 @@ class Pool : public std::enable_shared_from_this<Pool> {
   void close_expired_locked(std::chrono::steady_clock::time_point now,
                             std::vector<std::unique_ptr<ServerConnection>>& doomed);
   void free_slot_locked();
+  // Gives `server` to a queued client (pick_waiter_locked) or puts it in the idle list.
   void deliver_locked(std::unique_ptr<ServerConnection> server);
+  // Which queued client gets `server` (waiters_ is not empty).
+  std::deque<Waiter*>::iterator pick_waiter_locked(const ServerConnection& server);
   // Takes a queued client's waiter out of the queue with its result set: wakes it (posts its
   // coroutine to its own executor) if it is suspended already, else it finds `done` set.
   static void complete_locked(Waiter& w);

@@ -1,7 +1,9 @@
 // Clients queued in a pool (Pool::acquire with no idle server and no free slot): a released server
-// wakes the oldest one, on its own shard's thread; query_wait_timeout is enforced by the janitor
-// pass; at shutdown a queued client's coroutine is handed to its stopped loop and destroyed with
-// it (ASan/LSan would see it leak or touch freed memory otherwise).
+// wakes the oldest one, on its own shard's thread (or a later one on the shard the server's socket
+// is registered with, which may overtake an older one a bounded number of times);
+// query_wait_timeout is enforced by the janitor pass; at shutdown a queued client's coroutine is
+// handed to its stopped loop and destroyed with it (ASan/LSan would see it leak or touch freed
+// memory otherwise).
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -16,6 +18,7 @@
 
 #include "pool/connection_budget.hpp"
 #include "pool/pool.hpp"
+#include "pool/server_socket.hpp"
 #include "server/shard.hpp"
 #include "server/tls_channel.hpp"
 
@@ -193,6 +196,53 @@ TEST(PoolQueue, resume_skips_an_idle_server_with_a_cancel_in_flight) {
   run_until(shard, [&] { return queued.wait_for(0s) == std::future_status::ready; });
   ASSERT_EQ(queued.wait_for(0s), std::future_status::ready);
   EXPECT_EQ(queued.get().result.server.get(), raw);
+  ::close(peer);
+}
+
+TEST(PoolQueue, a_server_goes_to_a_waiter_on_its_own_shard_overtaking_another_at_most_four_times) {
+  Pool pool(settings_for_test(), full_budget(), nullptr, 2);
+  int peer = -1;
+  pool.release(fake_server(&peer));
+  Shard a(0), b(1);
+  auto first = start_acquire(pool, b, 0);
+  run_until(b, [&] { return first.wait_for(0s) == std::future_status::ready; });
+  std::unique_ptr<ServerConnection> held = first.get().result.server;
+  ASSERT_TRUE(held);
+  server_socket_on(*held, b);  // used on shard b: its socket is registered there
+  ServerConnection* const raw = held.get();
+
+  auto on_a = start_acquire(pool, a, 0);  // queued first
+  run_until(a, [&] { return pool.counters().waiting == 1; });
+  for (int round = 0; round < 4; ++round) {
+    auto on_b = start_acquire(pool, b, 0);
+    run_until(b, [&] { return pool.counters().waiting == 2; });
+    ASSERT_EQ(pool.counters().waiting, 2);
+    pool.release(std::move(held));
+    run_until(b, [&] { return on_b.wait_for(0s) == std::future_status::ready; });
+    ASSERT_EQ(on_b.wait_for(0s), std::future_status::ready) << "round " << round;
+    held = on_b.get().result.server;
+    EXPECT_EQ(held.get(), raw);
+    EXPECT_EQ(held->socket->io, &b.io());
+    a.io().restart();
+    a.io().poll();
+    EXPECT_EQ(on_a.wait_for(0s), std::future_status::timeout) << "round " << round;
+  }
+  // Overtaken four times: the client on shard a is served next, FIFO again.
+  auto last_b = start_acquire(pool, b, 0);
+  run_until(b, [&] { return pool.counters().waiting == 2; });
+  pool.release(std::move(held));
+  run_until(a, [&] { return on_a.wait_for(0s) == std::future_status::ready; });
+  ASSERT_EQ(on_a.wait_for(0s), std::future_status::ready);
+  held = on_a.get().result.server;
+  EXPECT_EQ(held.get(), raw);
+  EXPECT_EQ(pool.counters().waiting, 1);
+  EXPECT_EQ(last_b.wait_for(0s), std::future_status::timeout);
+  pool.release(std::move(held));  // to the one on shard b
+  run_until(b, [&] { return last_b.wait_for(0s) == std::future_status::ready; });
+  ASSERT_EQ(last_b.wait_for(0s), std::future_status::ready);
+  held = last_b.get().result.server;
+  EXPECT_EQ(held.get(), raw);
+  pool.release(std::move(held));
   ::close(peer);
 }
 

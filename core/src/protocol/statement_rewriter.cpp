@@ -127,13 +127,7 @@ bool rewrite_parse(ByteReader& r, std::span<const uint8_t> whole, RewriteContext
   ++ctx.client_parses;
   auto name = r.cstr();
   if (!name) return malformed(error, 'P');
-  if (name->empty()) {
-    append_raw(out, whole);
-    ++ctx.server_parses;
-    queue(ctx, '1', PendingReply::Action::Forward);
-    return true;
-  }
-  std::string client_name(*name);
+  std::string client_name(*name);  // (not empty: passes_unchanged took the unnamed statement)
   if (ctx.client.count(client_name)) {
     error = {"08P01", "prepared statement name is already in use"};
     return false;
@@ -164,8 +158,54 @@ bool rewrite_parse(ByteReader& r, std::span<const uint8_t> whole, RewriteContext
 
 }  // namespace
 
+bool passes_unchanged(std::span<const uint8_t> whole) {
+  ByteReader r(whole.subspan(5));
+  switch (static_cast<char>(whole[0])) {
+    case 'P': {
+      auto name = r.cstr();
+      return name && name->empty();
+    }
+    case 'B': {
+      auto portal = r.cstr();
+      auto stmt = portal ? r.cstr() : std::nullopt;
+      return stmt && stmt->empty();
+    }
+    case 'D':
+    case 'C': {
+      auto kind = r.byte();
+      auto name = kind ? r.cstr() : std::nullopt;
+      return name && (*kind != 'S' || name->empty());
+    }
+    default:
+      return true;
+  }
+}
+
+void note_unchanged(std::span<const uint8_t> whole, RewriteContext& ctx) {
+  switch (static_cast<char>(whole[0])) {
+    case 'P':  // the unnamed statement: parsed on the server as the client asked
+      ++ctx.client_parses;
+      ++ctx.server_parses;
+      queue(ctx, '1', PendingReply::Action::Forward);
+      break;
+    case 'B':
+      ++ctx.binds;
+      break;
+    case 'C':  // a portal or the unnamed statement
+      queue(ctx, '3', PendingReply::Action::Forward);
+      break;
+    default:
+      break;
+  }
+}
+
 bool rewrite_frontend_message(std::span<const uint8_t> whole, RewriteContext& ctx, std::string& out,
                               RewriteError& error) {
+  if (passes_unchanged(whole)) {
+    append_raw(out, whole);
+    note_unchanged(whole, ctx);
+    return true;
+  }
   const char type = static_cast<char>(whole[0]);
   ByteReader r(whole.subspan(5));
   switch (type) {
@@ -176,10 +216,6 @@ bool rewrite_frontend_message(std::span<const uint8_t> whole, RewriteContext& ct
       auto portal = r.cstr();
       auto stmt = portal ? r.cstr() : std::nullopt;
       if (!stmt) return malformed(error, type);
-      if (stmt->empty()) {
-        append_raw(out, whole);
-        return true;
-      }
       bool ok = true;
       const std::optional<std::string> server_name =
           server_name_for(ctx, *stmt, whole, out, ok, error);
@@ -205,10 +241,6 @@ bool rewrite_frontend_message(std::span<const uint8_t> whole, RewriteContext& ct
       auto kind = r.byte();
       auto name = kind ? r.cstr() : std::nullopt;
       if (!name) return malformed(error, type);
-      if (*kind != 'S' || name->empty()) {
-        append_raw(out, whole);
-        return true;
-      }
       bool ok = true;
       const std::optional<std::string> server_name =
           server_name_for(ctx, *name, whole, out, ok, error);
@@ -220,11 +252,6 @@ bool rewrite_frontend_message(std::span<const uint8_t> whole, RewriteContext& ct
       auto kind = r.byte();
       auto name = kind ? r.cstr() : std::nullopt;
       if (!name) return malformed(error, type);
-      if (*kind != 'S' || name->empty()) {
-        append_raw(out, whole);
-        queue(ctx, '3', PendingReply::Action::Forward);
-        return true;
-      }
       // The server-side statement stays for other clients (and this one, if it prepares the same
       // text again); the client still gets its CloseComplete in order.
       PendingReply& reply = send_close(ctx, kNoopStatementName, PendingReply::Action::Forward, out);
@@ -238,8 +265,7 @@ bool rewrite_frontend_message(std::span<const uint8_t> whole, RewriteContext& ct
       return true;
     }
     default:
-      append_raw(out, whole);
-      return true;
+      return true;  // (passes_unchanged took every other type)
   }
 }
 

@@ -102,6 +102,14 @@ struct RewriteError {
   std::string message;
 };
 
+// True when a complete client message goes to the server byte for byte: it names no statement
+// (the unnamed statement, a portal) or is of another type. False for a malformed
+// Parse/Bind/Describe/Close (rewrite_frontend_message reports it).
+bool passes_unchanged(std::span<const uint8_t> whole);
+// What rewrite_frontend_message does for such a message besides copying it: counters, and the
+// reply it expects (ParseComplete, CloseComplete) queued for the client.
+void note_unchanged(std::span<const uint8_t> whole, RewriteContext& ctx);
+
 // Appends what the server must receive for one complete client message (`whole` = type, length,
 // body) to `out`. Messages other than Parse, Bind, Describe and Close are appended unchanged.
 // Returns false with `error` (PgBouncer's texts) when the client must be closed: a Parse reusing a

@@ -43,21 +43,34 @@ bool ClientSession::rewrite_pieces(std::string& out, std::span<const uint8_t>& s
       ps_->sent_segments == ps_->done_segments && outstanding_ == 1 && !ps_->segment_open;
   for (const auto& p : ps_->pieces) ps_->segment_open = !ends_segment(p.type);
   bool plain = true;
-  for (const auto& p : ps_->pieces) plain = plain && !p.whole;
+  for (const auto& p : ps_->pieces) {
+    if (p.whole && !protocol::passes_unchanged(p.bytes)) {
+      plain = false;
+      break;
+    }
+  }
+  protocol::RewriteContext ctx{ps_->statements, server_->statements, ps_->replies};
+  ctx.capacity = ps_->capacity;
   if (plain) {
-    // Nothing to rewrite: the pieces are consecutive bytes of the chunk (or of the framer's copy).
-    for (const auto& p : ps_->pieces)
-      if (ends_segment(p.type)) ++ps_->sent_segments;
+    // Nothing to rewrite (no named statement: say pgbench -M extended): the pieces are
+    // consecutive bytes of the chunk (or of the framer's copy) and go as they are.
+    for (const auto& p : ps_->pieces) {
+      if (p.whole) {
+        ctx.segment = ps_->sent_segments;
+        protocol::note_unchanged(p.bytes, ctx);
+      } else if (ends_segment(p.type)) {
+        ++ps_->sent_segments;
+      }
+    }
     send = ps_->pieces.empty()
                ? std::span<const uint8_t>()
                : std::span<const uint8_t>(ps_->pieces.front().bytes.data(),
                                           static_cast<size_t>(ps_->pieces.back().bytes.data() +
                                                               ps_->pieces.back().bytes.size() -
                                                               ps_->pieces.front().bytes.data()));
+    add_rewrite_stats(ctx);
     return true;
   }
-  protocol::RewriteContext ctx{ps_->statements, server_->statements, ps_->replies};
-  ctx.capacity = ps_->capacity;
   bool ok = true;
   for (const auto& p : ps_->pieces) {
     if (p.whole) {
@@ -73,11 +86,17 @@ bool ClientSession::rewrite_pieces(std::string& out, std::span<const uint8_t>& s
   }
   if (ok && lone_request && tx_status_ == 'I' && ctx.named_statements && !ctx.unknown_names)
     arm_retry();
-  stats_->add(Stat::kClientParses, static_cast<int64_t>(ctx.client_parses));
-  stats_->add(Stat::kServerParses, static_cast<int64_t>(ctx.server_parses));
-  stats_->add(Stat::kBinds, static_cast<int64_t>(ctx.binds));
+  add_rewrite_stats(ctx);
   send = {reinterpret_cast<const uint8_t*>(out.data()), out.size()};
   return ok;
+}
+
+void ClientSession::add_rewrite_stats(const protocol::RewriteContext& ctx) {
+  if (ctx.client_parses > 0)
+    stats_->add(Stat::kClientParses, static_cast<int64_t>(ctx.client_parses));
+  if (ctx.server_parses > 0)
+    stats_->add(Stat::kServerParses, static_cast<int64_t>(ctx.server_parses));
+  if (ctx.binds > 0) stats_->add(Stat::kBinds, static_cast<int64_t>(ctx.binds));
 }
 
 bool ClientSession::answer_closes_locally(std::string& answer) {
@@ -208,7 +227,7 @@ std::string ClientSession::retry_request_bytes() {
 }
 
 void ClientSession::end_retry() {
-  if (!ps_) return;
+  if (!ps_ || ps_->retry == Retry::Off) return;  // (every link ends here: no timer call then)
   ps_->retry = Retry::Off;
   ps_->retry_request = {};
   ps_->retry_held = {};

@@ -146,6 +146,8 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   // needs rewriting, else `out`. False with `error` when the client must be closed.
   bool rewrite_pieces(std::string& out, std::span<const uint8_t>& send,
                       protocol::RewriteError& error);
+  // SHOW STATS counters of one rewrite (client and server Parses, Binds).
+  void add_rewrite_stats(const protocol::RewriteContext& ctx);
   // With no server linked, a chunk of only Close (named statements), Sync and Flush is answered by
   // the pooler: CloseComplete and ReadyForQuery 'I' into `answer` (nothing is pending on any
   // server then). False for anything else.

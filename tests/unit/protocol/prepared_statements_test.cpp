@@ -325,6 +325,41 @@ TEST_F(Rewriter, UnnamedPassesThroughAndPortalsAreUntouched) {
   EXPECT_TRUE(client.empty());
 }
 
+TEST_F(Rewriter, PassesUnchangedIsExactlyWhatTheRewriteCopiesAsIs) {
+  // The relay sends such messages from the client's own bytes (note_unchanged does the rest), so
+  // it must agree with rewrite_frontend_message on every kind.
+  const std::vector<std::string> unchanged = {
+      parse("", "SELECT 1"), bind("p", ""), describe('P', "p"), describe('S', ""), close('P', "p"),
+      close('S', ""),        simple('E'),   simple('S'),        simple('H')};
+  for (const auto& m : unchanged) {
+    EXPECT_TRUE(passes_unchanged(span_of(m))) << m[0];
+    EXPECT_EQ(run(m), m) << m[0];
+  }
+  EXPECT_FALSE(passes_unchanged(span_of(parse("s1", "SELECT 1"))));
+  EXPECT_FALSE(passes_unchanged(span_of(bind("", "s1"))));
+  EXPECT_FALSE(passes_unchanged(span_of(describe('S', "s1"))));
+  EXPECT_FALSE(passes_unchanged(span_of(close('S', "s1"))));
+  std::string truncated_parse;
+  MessageBuilder(truncated_parse).begin('P').bytes(std::string_view("no-nul")).end();
+  EXPECT_FALSE(passes_unchanged(span_of(truncated_parse)));  // malformed: the rewrite reports it
+
+  // The bookkeeping alone matches the full rewrite's.
+  ClientStatements c2;
+  ServerStatementCache s2;
+  ReplyQueue r2;
+  RewriteContext noted{c2, s2, r2};
+  for (const auto& m : unchanged) note_unchanged(span_of(m), noted);
+  EXPECT_EQ(noted.client_parses, ctx.client_parses);
+  EXPECT_EQ(noted.server_parses, ctx.server_parses);
+  EXPECT_EQ(noted.binds, ctx.binds);
+  ASSERT_EQ(r2.size(), replies.size());
+  ASSERT_EQ(r2.size(), 3u);  // ParseComplete, then CloseComplete for the portal and the unnamed
+  EXPECT_EQ(r2.front().reply, '1');
+  EXPECT_EQ(r2.back().reply, '3');
+  EXPECT_EQ(noted.client_parses, 1u);
+  EXPECT_EQ(noted.binds, 1u);
+}
+
 TEST_F(Rewriter, CloseForgetsTheNameButNotTheServerStatement) {
   run(parse("s1", "SELECT 1"));
   replies.clear();

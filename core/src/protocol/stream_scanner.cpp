@@ -26,7 +26,7 @@ void StreamScanner::reset() {
   consumed_ = 0;
 }
 
-StreamScanner::Event StreamScanner::next(std::span<const uint8_t> chunk, size_t& pos) {
+StreamScanner::Event StreamScanner::next_slow(std::span<const uint8_t> chunk, size_t& pos) {
   Event ev;
   if (failed()) {
     ev.kind = Event::Kind::Error;

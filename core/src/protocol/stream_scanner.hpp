@@ -12,6 +12,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "protocol/byte_reader.hpp"
 #include "protocol/message_header.hpp"
 
 namespace sluice::protocol {
@@ -69,9 +70,13 @@ class StreamScanner {
     uint32_t length = 0;            // Header: the wire length field
     std::span<const uint8_t> body;  // Message: the complete body
   };
+  // Inline for the common steps (a whole header in the chunk, a skipped body, a body wholly in
+  // the chunk); the rest (split headers, gathered bodies, errors) is next_slow.
   Event next(std::span<const uint8_t> chunk, size_t& pos);
 
  private:
+  Event next_slow(std::span<const uint8_t> chunk, size_t& pos);
+
   std::bitset<256> interesting_;  // a bitset: every session holds two scanners
   uint32_t max_message_length_;
   std::array<uint8_t, kHeaderSize> header_{};
@@ -84,6 +89,49 @@ class StreamScanner {
   std::string error_;
   size_t consumed_ = 0;
 };
+
+inline StreamScanner::Event StreamScanner::next(std::span<const uint8_t> chunk, size_t& pos) {
+  // Each step either completes (its state changes) or leaves the state untouched for next_slow.
+  for (;;) {
+    const size_t avail = chunk.size() - pos;
+    if (!in_body_) {
+      if (header_have_ != 0 || avail < kHeaderSize || failed()) break;
+      const uint8_t* header = chunk.data() + pos;
+      const uint32_t length = load_be32(header + 1);
+      if (length < kMinMessageLength || length > max_message_length_) break;  // next_slow says
+      pos += kHeaderSize;
+      type_ = static_cast<char>(header[0]);
+      remaining_ = length - kMinMessageLength;
+      in_body_ = true;
+      collecting_ = interesting_.test(header[0]);
+      if (collecting_) body_.clear();
+      Event ev;
+      ev.kind = Event::Kind::Header;
+      ev.type = type_;
+      ev.length = length;
+      return ev;
+    }
+    if (!collecting_) {
+      const size_t n = remaining_ < avail ? remaining_ : avail;
+      pos += n;
+      remaining_ -= static_cast<uint32_t>(n);
+      if (remaining_ > 0) return Event{};  // NeedMore: the chunk ended inside a skipped body
+      in_body_ = false;
+      continue;
+    }
+    if (!body_.empty() || avail < remaining_) break;  // gathered across chunks: next_slow
+    Event ev;
+    ev.kind = Event::Kind::Message;
+    ev.type = type_;
+    ev.body = chunk.subspan(pos, remaining_);
+    pos += remaining_;
+    remaining_ = 0;
+    in_body_ = false;
+    collecting_ = false;
+    return ev;
+  }
+  return next_slow(chunk, pos);
+}
 
 template <class OnMessage, class OnBoundary>
 bool StreamScanner::scan(std::span<const uint8_t> chunk, OnMessage&& on_message,

@@ -117,20 +117,32 @@ std::unique_ptr<ServerConnection> Pool::take_idle_locked(const asio::io_context*
   return s;
 }
 
+std::unique_ptr<ServerConnection> Pool::take_usable_idle_locked(const asio::io_context* io) {
+  while (!paused_) {
+    std::unique_ptr<ServerConnection> s = take_idle_locked(io);
+    if (!s) break;
+    if (expired(*s, Clock::now()) || s->generation != generation_ || !s->idle_and_open()) {
+      free_slot_locked();
+      continue;  // destructor terminates it
+    }
+    ++active_;
+    return s;
+  }
+  return nullptr;
+}
+
+std::unique_ptr<ServerConnection> Pool::try_acquire_idle(const asio::io_context* io) {
+  std::lock_guard lock(mu_);
+  return take_usable_idle_locked(io);
+}
+
 Awaitable<AcquireResult> Pool::acquire(double wait_timeout, const asio::io_context* io) {
   const Executor ex = co_await asio::this_coro::executor;
   Waiter waiter(ex);
   bool launch = false;
   {
     std::lock_guard lock(mu_);
-    while (!paused_) {
-      std::unique_ptr<ServerConnection> s = take_idle_locked(io);
-      if (!s) break;
-      if (expired(*s, Clock::now()) || s->generation != generation_ || !s->idle_and_open()) {
-        free_slot_locked();
-        continue;  // destructor terminates it
-      }
-      ++active_;
+    if (std::unique_ptr<ServerConnection> s = take_usable_idle_locked(io)) {
       // Named, not `co_return AcquireResult{...}`: g++ 12 copies a braced aggregate in co_return
       // bitwise, leaving its strings pointing into a dead temporary.
       AcquireResult got;

@@ -55,6 +55,8 @@ class Pool : public std::enable_shared_from_this<Pool> {
   // PgBouncer). Runs on the caller's executor. An idle server whose socket is registered with `io`
   // (the caller's shard) is preferred.
   Awaitable<AcquireResult> acquire(double wait_timeout, const asio::io_context* io = nullptr);
+  // acquire's first step alone, with no coroutine: an idle server (counted active) or null.
+  std::unique_ptr<ServerConnection> try_acquire_idle(const asio::io_context* io);
 
   // Gives a server back (idle list or the first waiter). Thread-safe.
   void release(std::unique_ptr<ServerConnection> server);
@@ -111,6 +113,9 @@ class Pool : public std::enable_shared_from_this<Pool> {
   bool try_reserve_slot_locked(bool reserve = false);
   // The idle server acquire hands out (see there), removed from idle_; null when none is usable.
   std::unique_ptr<ServerConnection> take_idle_locked(const asio::io_context* io);
+  // take_idle_locked until a server is usable (not expired, current, open), closing the others;
+  // counts it active. Null when paused or none is left.
+  std::unique_ptr<ServerConnection> take_usable_idle_locked(const asio::io_context* io);
   void close_expired_locked(std::chrono::steady_clock::time_point now,
                             std::vector<std::unique_ptr<ServerConnection>>& doomed);
   void free_slot_locked();

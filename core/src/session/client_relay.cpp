@@ -289,6 +289,49 @@ std::string ClientSession::tracked_param_sets() {
 }
 
 // Takes a server from the pool and makes it look like this client's: tracked parameters are set.
+bool ClientSession::link_server_now() {
+  if (client_gone_) return false;
+  const Clock::time_point start = Clock::now();
+  std::unique_ptr<ServerConnection> s = pool_->try_acquire_idle(&shard_.io());
+  if (!s) return false;
+  link_waited_ = false;
+  if (!attach_server(std::move(s), start)) return false;
+  return link_queries().empty();
+}
+
+bool ClientSession::attach_server(std::unique_ptr<ServerConnection> server,
+                                  Clock::time_point wait_start) {
+  stats_->add(Stat::kServerAssignments, 1);
+  stats_->add_time(Stat::kWaitTimeUs, micros(Clock::now() - wait_start));
+  server_ = std::move(server);
+  if (ps_)
+    ps_->capacity = static_cast<size_t>(
+        std::max<int64_t>(1, ctx_.max_prepared_statements.load(std::memory_order_relaxed)));
+  // No system call when the server last served this shard (the pool prefers such a server).
+  try {
+    server_sock_ = &server_socket_on(*server_, shard_);
+  } catch (const std::exception& e) {
+    // Registering the descriptor with this shard failed (epoll: no memory, max_user_watches).
+    spdlog::warn("{}server socket not usable here ({}), retrying", prefix(), e.what());
+    server_sock_ = nullptr;
+    pool_->discard(std::move(server_));
+    return false;
+  }
+  return true;
+}
+
+std::string ClientSession::link_queries() {
+  // A server idle for longer than server_check_delay is checked before use (PgBouncer's
+  // server_check_query; "<empty>" means an empty query).
+  std::string sql;
+  if (!runtime_->server_check_query.empty()) {
+    double idle_for = std::chrono::duration<double>(Clock::now() - server_->last_used).count();
+    if (idle_for >= runtime_->server_check_delay) sql = runtime_->server_check_query;
+  }
+  sql += tracked_param_sets();
+  return sql;
+}
+
 Awaitable<bool> ClientSession::link_server() {
   const SessionTimeouts& t = runtime_->timeouts_for(user_);
   // query_timeout also bounds the wait for a server (PgBouncer applies it to queued clients).
@@ -299,46 +342,32 @@ Awaitable<bool> ClientSession::link_server() {
     wait_is_query_timeout = true;
   }
   for (int attempt = 0; attempt < 3; ++attempt) {
-    if (client_gone_) co_return false;
-    const Clock::time_point wait_start = Clock::now();
-    waiting_since_ = wait_start;
-    wait_notified_ = false;
-    AcquireResult r = co_await pool_->acquire(wait, &shard_.io());
-    waiting_since_ = kNever;
-    link_waited_ = r.waited;
-    if (r.server) {
-      stats_->add(Stat::kServerAssignments, 1);
-      stats_->add_time(Stat::kWaitTimeUs, micros(Clock::now() - wait_start));
-    }
-    if (!r.server) {
-      if (r.timed_out && wait_is_query_timeout) r.error.message = "query_timeout";
-      // No conditional std::string temporary inside co_await: g++ 12 destroys it twice.
-      std::string_view code =
-          r.error.sqlstate.empty() ? std::string_view("08P01") : r.error.sqlstate;
-      co_await send_fatal(code, r.error.message);
+    if (client_gone_) {
+      if (server_) {  // (one link_server_now took: give it back untouched)
+        server_sock_ = nullptr;
+        pool_->release(std::move(server_));
+      }
       co_return false;
     }
-    server_ = std::move(r.server);
-    if (ps_)
-      ps_->capacity = static_cast<size_t>(
-          std::max<int64_t>(1, ctx_.max_prepared_statements.load(std::memory_order_relaxed)));
-    // No system call when the server last served this shard (the pool prefers such a server).
-    try {
-      server_sock_ = &server_socket_on(*server_, shard_);
-    } catch (const std::exception& e) {
-      // Registering the descriptor with this shard failed (epoll: no memory, max_user_watches).
-      spdlog::warn("{}server socket not usable here ({}), retrying", prefix(), e.what());
-      pool_->discard(std::move(server_));
-      continue;
+    // link_server_now may have taken an idle server that needs its queries: go on with it.
+    if (!server_) {
+      const Clock::time_point wait_start = Clock::now();
+      waiting_since_ = wait_start;
+      wait_notified_ = false;
+      AcquireResult r = co_await pool_->acquire(wait, &shard_.io());
+      waiting_since_ = kNever;
+      link_waited_ = r.waited;
+      if (!r.server) {
+        if (r.timed_out && wait_is_query_timeout) r.error.message = "query_timeout";
+        // No conditional std::string temporary inside co_await: g++ 12 destroys it twice.
+        std::string_view code =
+            r.error.sqlstate.empty() ? std::string_view("08P01") : r.error.sqlstate;
+        co_await send_fatal(code, r.error.message);
+        co_return false;
+      }
+      if (!attach_server(std::move(r.server), wait_start)) continue;
     }
-    // A server idle for longer than server_check_delay is checked before use (PgBouncer's
-    // server_check_query; "<empty>" means an empty query).
-    std::string sql;
-    if (!runtime_->server_check_query.empty()) {
-      double idle_for = std::chrono::duration<double>(Clock::now() - server_->last_used).count();
-      if (idle_for >= runtime_->server_check_delay) sql = runtime_->server_check_query;
-    }
-    sql += tracked_param_sets();
+    const std::string sql = link_queries();
     if (sql.empty()) co_return true;
     try {
       QueryOutcome q =
@@ -458,7 +487,10 @@ Awaitable<void> ClientSession::client_loop() {
           if (terminate) break;
           continue;
         }
-        if (!co_await link_server()) {
+        // Usually an idle server is at hand: linked without a coroutine frame.
+        bool linked = link_server_now();
+        if (!linked) linked = co_await link_server();
+        if (!linked) {
           close_client(close_reason_);
           break;
         }
@@ -814,7 +846,9 @@ Awaitable<void> ClientSession::server_loop(ClientSession* self) {
     co_await self->send_fatal("08P01", "server conn crashed?");
     self->close_client(self->close_reason_);
   }
-  co_await self->finish_server(reusable && !self->server_broken_);
+  // Usually nothing has to wait or run on the server first: no coroutine frame then.
+  if (!self->finish_server_now(reusable && !self->server_broken_))
+    co_await self->finish_server(reusable && !self->server_broken_);
   self->server_loop_running_ = false;
   self->wakeup_->timer.cancel();
 }
@@ -832,22 +866,36 @@ Awaitable<void> ClientSession::wait_client_write_done(bool cancel_writes) {
   finish_waiting_ = false;
 }
 
+bool ClientSession::server_releasable() const {
+  return tx_status_ == 'I' && outstanding_ == 0 && client_at_boundary() &&
+         server_scanner_->at_boundary() &&
+         (!ps_ || (ps_->replies.empty() && ps_->held.size == 0)) && !server_->close_needed;
+}
+
+bool ClientSession::reset_query_due() const {
+  // Session-like modes reset at every release; others only with server_reset_query_always.
+  return !runtime_->server_reset_query.empty() &&
+         ((pool_->settings().pool_mode->flags & SLUICE_POOL_FLAG_RESET_ON_RELEASE) ||
+          runtime_->server_reset_query_always);
+}
+
+bool ClientSession::finish_server_now(bool reusable) {
+  if (client_writing_) return false;
+  reusable = reusable && server_releasable();
+  if (reusable && reset_query_due()) return false;
+  unlinking_ = true;
+  end_link(reusable);
+  return true;
+}
+
 // Ends the link: the server goes back to the pool when it is idle at a message boundary (after
 // server_reset_query where the pool mode asks for it), or is closed.
 Awaitable<void> ClientSession::finish_server(bool reusable) {
   unlinking_ = true;
-  // (Called only when needed: a coroutine call per transaction is not free.)
   if (client_writing_) co_await wait_client_write_done(!reusable);
-  bool idle = tx_status_ == 'I' && outstanding_ == 0 && client_at_boundary() &&
-              server_scanner_->at_boundary() &&
-              (!ps_ || (ps_->replies.empty() && ps_->held.size == 0)) && !server_->close_needed;
-  if (reusable && idle) {
-    const auto* mode = pool_->settings().pool_mode;
-    // Session-like modes reset at every release; others only with server_reset_query_always.
-    bool reset =
-        (mode->flags & SLUICE_POOL_FLAG_RESET_ON_RELEASE) || runtime_->server_reset_query_always;
-    const std::string& reset_query = runtime_->server_reset_query;
-    if (reset && !reset_query.empty()) {
+  if (reusable && server_releasable()) {
+    if (reset_query_due()) {
+      const std::string& reset_query = runtime_->server_reset_query;
       try {
         QueryOutcome q =
             co_await run_server_query(*server_sock_, server_->tls.get(), reset_query,
@@ -863,6 +911,10 @@ Awaitable<void> ClientSession::finish_server(bool reusable) {
   } else {
     reusable = false;
   }
+  end_link(reusable);
+}
+
+void ClientSession::end_link(bool reusable) {
   // The socket stays registered with this shard while the server idles (pool/server_socket.hpp).
   server_sock_ = nullptr;  // (never closed through Asio: a broken server is only shut down)
   if (reusable) {

@@ -117,11 +117,33 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
 
   // Relay phase (client_relay.cpp).
   Awaitable<void> client_loop();
+  // Links a server to this client (queueing when needed), runs what it needs first
+  // (server_check_query, SETs of the client's parameters); false when the client must be closed.
   Awaitable<bool> link_server();
+  // link_server's common case without a coroutine frame: an idle server at hand that needs no
+  // query. False otherwise; then server_ may be set (taken, needing queries) for link_server.
+  bool link_server_now();
+  // server_ = `server`: SHOW STATS counts, its socket on this shard. False (the server discarded)
+  // when the socket cannot be registered here.
+  bool attach_server(std::unique_ptr<ServerConnection> server,
+                     std::chrono::steady_clock::time_point wait_start);
+  // What must run on the newly linked server_ first; empty when nothing.
+  std::string link_queries();
+  // EOF or error pending on the client socket (non-blocking peek).
   bool client_hung_up();
-  Awaitable<void>
-  wait_while_suspended();  // EOF or error pending on the client socket (non-blocking peek)
+  Awaitable<void> wait_while_suspended();
+  // Ends the link: the server goes back to the pool when it is idle at a message boundary (after
+  // server_reset_query where the pool mode asks for it), or is closed.
   Awaitable<void> finish_server(bool reusable);
+  // finish_server's common case without a coroutine frame: no client write under way and no reset
+  // query to run. False (nothing done) otherwise.
+  bool finish_server_now(bool reusable);
+  // The link ends at a clean boundary: the server may go back to the pool.
+  bool server_releasable() const;
+  // server_reset_query runs when the server goes back (pool mode, server_reset_query_always).
+  bool reset_query_due() const;
+  // The last step of both: the server to the pool (`reusable`) or closed; the link state reset.
+  void end_link(bool reusable);
   // With unlinking_ set, waits until a client write to the server under way has ended; with
   // cancel_writes, cancels it (the server will not be reused).
   Awaitable<void> wait_client_write_done(bool cancel_writes);

@@ -288,7 +288,6 @@ std::string ClientSession::tracked_param_sets() {
   return sql;
 }
 
-// Takes a server from the pool and makes it look like this client's: tracked parameters are set.
 bool ClientSession::link_server_now() {
   if (client_gone_) return false;
   const Clock::time_point start = Clock::now();
@@ -332,6 +331,7 @@ std::string ClientSession::link_queries() {
   return sql;
 }
 
+// Takes a server from the pool and makes it look like this client's: tracked parameters are set.
 Awaitable<bool> ClientSession::link_server() {
   const SessionTimeouts& t = runtime_->timeouts_for(user_);
   // query_timeout also bounds the wait for a server (PgBouncer applies it to queued clients).
@@ -343,7 +343,7 @@ Awaitable<bool> ClientSession::link_server() {
   }
   for (int attempt = 0; attempt < 3; ++attempt) {
     if (client_gone_) {
-      if (server_) {  // (one link_server_now took: give it back untouched)
+      if (server_) {  // (defensive: link_server follows link_server_now with no wait between)
         server_sock_ = nullptr;
         pool_->release(std::move(server_));
       }

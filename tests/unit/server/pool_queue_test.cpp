@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "pool/connection_budget.hpp"
 #include "pool/pool.hpp"
@@ -243,6 +244,97 @@ TEST(PoolQueue, a_server_goes_to_a_waiter_on_its_own_shard_overtaking_another_at
   held = last_b.get().result.server;
   EXPECT_EQ(held.get(), raw);
   pool.release(std::move(held));
+  ::close(peer);
+}
+
+TEST(PoolQueue, the_shard_preference_looks_at_the_next_fifteen_waiters_only_fifo_within_a_shard) {
+  Pool pool(settings_for_test(), full_budget(), nullptr, 2);
+  int peer = -1;
+  pool.release(fake_server(&peer));
+  Shard a(0), b(1);
+  auto first = start_acquire(pool, b, 0);
+  run_until(b, [&] { return first.wait_for(0s) == std::future_status::ready; });
+  std::unique_ptr<ServerConnection> held = first.get().result.server;
+  ASSERT_TRUE(held);
+  server_socket_on(*held, b);
+  ServerConnection* const raw = held.get();
+  // (The test's server entered the pool by release(), not a login: the count is relative.)
+  const int active_while_held = pool.counters().active;
+
+  // 15 on shard a, then two on shard b: the first of b's is at index 15, inside the window.
+  std::vector<std::future<Outcome>> on_a;
+  for (int i = 0; i < 15; ++i) {
+    on_a.push_back(start_acquire(pool, a, 0));
+    run_until(a, [&] { return pool.counters().waiting == i + 1; });
+  }
+  auto b1 = start_acquire(pool, b, 0);
+  run_until(b, [&] { return pool.counters().waiting == 16; });
+  auto b2 = start_acquire(pool, b, 0);
+  run_until(b, [&] { return pool.counters().waiting == 17; });
+  ASSERT_EQ(pool.counters().waiting, 17);
+
+  pool.release(std::move(held));
+  run_until(b, [&] { return b1.wait_for(0s) == std::future_status::ready; });
+  ASSERT_EQ(b1.wait_for(0s), std::future_status::ready);  // b1 before b2: FIFO within a shard
+  EXPECT_EQ(b2.wait_for(0s), std::future_status::timeout);
+  Outcome o = b1.get();
+  EXPECT_TRUE(o.result.waited);
+  held = std::move(o.result.server);
+  EXPECT_EQ(held.get(), raw);
+  EXPECT_EQ(pool.counters().active, active_while_held);
+  EXPECT_EQ(pool.counters().waiting, 16);
+
+  // Another waiter on a: b2 is at index 15 still, a's new one at 16.
+  on_a.push_back(start_acquire(pool, a, 0));
+  run_until(a, [&] { return pool.counters().waiting == 17; });
+  pool.release(std::move(held));
+  run_until(b, [&] { return b2.wait_for(0s) == std::future_status::ready; });
+  ASSERT_EQ(b2.wait_for(0s), std::future_status::ready);
+  held = b2.get().result.server;
+  EXPECT_EQ(pool.counters().waiting, 16);
+
+  // Now 16 waiters on a, then one on b at index 16: outside the window, the oldest is served.
+  auto b3 = start_acquire(pool, b, 0);
+  run_until(b, [&] { return pool.counters().waiting == 17; });
+  pool.release(std::move(held));
+  run_until(a, [&] { return on_a.front().wait_for(0s) == std::future_status::ready; });
+  ASSERT_EQ(on_a.front().wait_for(0s), std::future_status::ready);
+  held = on_a.front().get().result.server;
+  EXPECT_EQ(held.get(), raw);
+  server_socket_on(*held, a);  // as the client on shard a does when it links the server
+  b.io().restart();
+  b.io().poll();
+  EXPECT_EQ(b3.wait_for(0s), std::future_status::timeout);
+  EXPECT_EQ(pool.counters().active, active_while_held);
+
+  // Drain: the rest of shard a's clients in order (the server is on a now), then b's.
+  size_t next_a = 1;
+  while (pool.counters().waiting > 0) {
+    pool.release(std::move(held));
+    for (int spin = 0; spin < 200 && !held; ++spin) {
+      a.io().restart();
+      a.io().poll();
+      b.io().restart();
+      b.io().poll();
+      for (size_t i = next_a + 1; i < on_a.size(); ++i)
+        EXPECT_EQ(on_a[i].wait_for(0s), std::future_status::timeout) << "out of order: " << i;
+      if (next_a < on_a.size() && on_a[next_a].wait_for(0s) == std::future_status::ready) {
+        held = on_a[next_a++].get().result.server;
+        server_socket_on(*held, a);
+      } else if (b3.valid() && b3.wait_for(0s) == std::future_status::ready) {
+        EXPECT_EQ(next_a, on_a.size());  // last: after every client of shard a
+        held = b3.get().result.server;
+        server_socket_on(*held, b);
+      } else {
+        std::this_thread::sleep_for(1ms);
+      }
+    }
+    ASSERT_TRUE(held);
+  }
+  EXPECT_EQ(next_a, on_a.size());
+  EXPECT_FALSE(b3.valid());  // served too
+  pool.release(std::move(held));
+  EXPECT_EQ(pool.counters().idle, 1);
   ::close(peer);
 }
 

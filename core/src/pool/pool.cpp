@@ -215,7 +215,7 @@ std::deque<Pool::Waiter*>::iterator Pool::pick_waiter_locked(const ServerConnect
   // order stays FIFO within a shard; across shards a waiter is overtaken at most
   // kMaxOvertaken times, and only by one among the next kLocalityScan - 1.
   constexpr size_t kLocalityScan = 16;
-  constexpr uint8_t kMaxOvertaken = 4;
+  constexpr uint8_t kMaxOvertaken = 8;
   const auto front = waiters_.begin();
   const asio::io_context* io = server.socket ? server.socket->io : nullptr;
   if (!io || &(*front)->ex.context() == io) return front;

@@ -380,10 +380,12 @@ Awaitable<bool> ClientSession::route_and_welcome() {
   const config::Config& cfg = *runtime_->config;
   // "pgbouncer" is reserved for the admin console and never routed to a server (not even by "*").
   if (database_ == "pgbouncer") co_return co_await console_welcome();
-  // The entry, else "*" adapted to the name: the routing RELOAD also uses (pool_route.cpp).
+  // The entry, else "*" adapted to the name: the routing RELOAD also uses (pool_route.cpp). An
+  // entry of its own is used in place: copying it (strings, startup parameters) is only needed
+  // to adapt "*".
   config::DatabaseEntry routed;
-  const config::DatabaseEntry* entry =
-      find_database_entry(cfg, database_, &routed) ? &routed : nullptr;
+  const config::DatabaseEntry* entry = cfg.find_database(database_);
+  if (!entry && find_database_entry(cfg, database_, &routed)) entry = &routed;
   // Reported after authentication so that unauthenticated clients cannot probe names (1.17+).
   if (!entry) {
     co_await send_fatal("08P01", "no such database: " + database_);

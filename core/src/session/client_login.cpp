@@ -423,23 +423,35 @@ Awaitable<bool> ClientSession::route_and_welcome() {
     co_return false;
   }
 
-  PoolRoute route = route_pool(*runtime_, *entry, user_);
-  // A user auth_query found logs into servers with the secret it returned.
-  const LoginSecrets* secrets = login_secrets_.get();
-  if (secrets && secrets->dynamic_secret && !route.settings.forced_user && entry->password.empty())
-    route.settings.password = *secrets->dynamic_secret;
-  const PoolSettings& s = route.settings;
-  if (!s.pool_mode) {
-    co_await send_fatal("08P01", "pool_mode " + s.pool_mode_name +
-                                     " is not available: no loaded plugin provides it");
+  // The route's fields a login needs (route_pool's rules); its whole PoolSettings, a dozen string
+  // copies, only when the pool does not exist yet.
+  const std::string& server_user = route_server_user(*entry, user_);
+  const bool forced_user = !entry->user.empty();
+  const std::string& pool_mode_name = route_pool_mode_name(*runtime_, *entry, user_entry);
+  if (!runtime_->plugins->pool_mode(pool_mode_name)) {
+    co_await send_fatal(
+        "08P01", "pool_mode " + pool_mode_name + " is not available: no loaded plugin provides it");
     co_return false;
   }
-  pool_ = ctx_.pools().find_or_create(s, route.max_db_connections, route.max_user_connections);
+  // A user auth_query found logs into servers with the secret it returned.
+  const LoginSecrets* secrets = login_secrets_.get();
+  const bool dynamic_password =
+      secrets && secrets->dynamic_secret && !forced_user && entry->password.empty();
+  const std::string* password =
+      dynamic_password ? &*secrets->dynamic_secret : route_password(*runtime_, *entry, server_user);
+  // Found as find_or_create would find it: by (database, server user).
+  pool_ = ctx_.pools().find(entry->name, server_user);
+  if (!pool_) {
+    PoolRoute route = route_pool(*runtime_, *entry, user_);
+    if (dynamic_password) route.settings.password = *password;
+    pool_ = ctx_.pools().find_or_create(route.settings, route.max_db_connections,
+                                        route.max_user_connections);
+  }
   pool_->add_client();
   // SCRAM pass-through: this client proved it knows the verifier's password, and the pool's
   // servers log in as the same user with the same verifier.
-  if (secrets && secrets->scram_keys && !s.forced_user && s.user == user_ &&
-      s.password == secrets->auth_secret)
+  if (secrets && secrets->scram_keys && !forced_user && server_user == user_ &&
+      (password ? std::string_view(*password) : std::string_view()) == secrets->auth_secret)
     pool_->set_scram_keys(*secrets->scram_keys);
   stats_ = &pool_->stats().shard(shard_.index());
 

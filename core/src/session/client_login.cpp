@@ -27,7 +27,8 @@ namespace sluice {
 
 const std::string* ClientSession::tracked_name(std::string_view name) const {
   for (const auto& t : *client_params_.names()) {
-    if (config::iequals(t, name)) return &t;
+    // The length first, inline: most names differ in it, and iequals is a call into another unit.
+    if (t.size() == name.size() && config::iequals(t, name)) return &t;
   }
   return nullptr;
 }
@@ -271,7 +272,8 @@ Awaitable<bool> ClientSession::authenticate(const std::string& user, const std::
 
   for (;;) {
     if (out.result == SLUICE_AUTH_OK) {
-      co_await finish_authentication(out, req.secret);
+      const std::string last = finish_authentication(out, req.secret);
+      if (!last.empty()) co_await write_all(client_, client_tls_.get(), last);
       break;
     }
     if (out.result == SLUICE_AUTH_FAIL) {
@@ -353,10 +355,12 @@ bool ClientSession::peer_allowed(const std::string& user, const std::string& map
   return ok;
 }
 
-// ABI 0.3 fields of a successful auth output: a last message (SASLFinal) before AuthenticationOk,
-// and SCRAM keys for pass-through. Read only when the plugin's struct reaches them.
-Awaitable<void> ClientSession::finish_authentication(const sluice_auth_output& out,
-                                                     const char* secret) {
+// ABI 0.3 fields of a successful auth output: SCRAM keys for pass-through, kept here, and a last
+// message (SASLFinal) to send before AuthenticationOk, returned ("" if none). Read only when the
+// plugin's struct reaches them. Not a coroutine: most logins have nothing to send, and a coroutine
+// frame would be allocated for each of them.
+std::string ClientSession::finish_authentication(const sluice_auth_output& out,
+                                                 const char* secret) {
   if (out.struct_size >= SLUICE_SIZE_THROUGH(sluice_auth_output, scram_server_key) &&
       out.scram_client_key && out.scram_server_key && secret) {
     crypto::ScramKeys keys;
@@ -365,15 +369,15 @@ Awaitable<void> ClientSession::finish_authentication(const sluice_auth_output& o
     login_secrets().scram_keys = keys;
     login_secrets().auth_secret = secret;
   }
+  std::string msg;
   if (out.struct_size >= SLUICE_SIZE_THROUGH(sluice_auth_output, ok_payload_len) &&
       out.ok_message_type != 0) {
-    std::string msg;
     protocol::MessageBuilder(msg)
         .begin(static_cast<char>(out.ok_message_type))
         .bytes(std::span<const uint8_t>(out.ok_payload, out.ok_payload_len))
         .end();
-    co_await write_all(client_, client_tls_.get(), msg);
   }
+  return msg;
 }
 
 Awaitable<bool> ClientSession::route_and_welcome() {

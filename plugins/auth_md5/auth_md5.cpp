@@ -6,7 +6,6 @@
 // SCRAM-SHA-256 (PgBouncer does the same), so md5 clients of a SCRAM-only userlist keep working.
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,6 +20,7 @@ namespace {
 constexpr int32_t kAuthRequestMd5 = 5;                                  // AuthenticationMD5Password
 constexpr std::string_view kFailed = "password authentication failed";  // PgBouncer's text
 constexpr const char* kInvalidPassword = "28P01";
+constexpr size_t kInnerLen = 32;  // md5hex(password + user)
 
 class Md5Session final : public sdk::AuthSession {
  public:
@@ -38,14 +38,22 @@ class Md5Session final : public sdk::AuthSession {
     const auto password = sdk::password_message(type, payload, out);
     if (!password) return;
     const std::string_view sent = *password;
-    if (!inner_ || sent.empty()) {
+    if (!inner_ || inner_->size() != kInnerLen || sent.empty()) {
       out.fail(std::string(kFailed), kInvalidPassword);
       return;
     }
-    std::string salted = *inner_;
-    salted.append(reinterpret_cast<const char*>(salt_.data()), salt_.size());
-    const std::string expected = "md5" + host_.md5_hex(salted);
-    if (sdk::constant_time_equal(sent, expected))
+    // "md5" + md5hex(inner + salt), built on the stack: no string allocated per login.
+    std::array<uint8_t, kInnerLen + 4> salted{};
+    std::copy_n(inner_->begin(), kInnerLen, salted.begin());
+    std::copy(salt_.begin(), salt_.end(), salted.begin() + kInnerLen);
+    const std::array<uint8_t, 16> digest = host_.md5(std::span<const uint8_t>(salted));
+    static constexpr char kDigits[] = "0123456789abcdef";
+    std::array<char, 3 + 2 * 16> expected{'m', 'd', '5'};
+    for (size_t i = 0; i < digest.size(); ++i) {
+      expected[3 + 2 * i] = kDigits[digest[i] >> 4];
+      expected[3 + 2 * i + 1] = kDigits[digest[i] & 0xf];
+    }
+    if (sdk::constant_time_equal(sent, std::string_view(expected.data(), expected.size())))
       out.ok();
     else
       out.fail(std::string(kFailed), kInvalidPassword);
@@ -73,8 +81,10 @@ class Md5Method final : public sdk::AuthMethod {
       return scram_.begin(user, secret);
     } else if (sdk::scram::Authenticator::is_md5_secret(*secret)) {
       std::string hex(secret->substr(3));
-      std::transform(hex.begin(), hex.end(), hex.begin(),
-                     [](char c) { return static_cast<char>(std::tolower(c & 0xff)); });
+      // Hex digits only (is_md5_secret): ASCII folding, without a libc call per character.
+      for (char& c : hex) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      }
       inner = std::move(hex);
     } else {
       std::string plain(*secret);

@@ -1,35 +1,29 @@
-// MD5 password hashing over OpenSSL EVP.
+// MD5 password hashing over OpenSSL EVP (crypto/digest.hpp).
 #include "crypto/md5_password.hpp"
 
-#include <openssl/evp.h>
-
 #include <cstdlib>
+#include <span>
+
+#include "crypto/digest.hpp"
 
 namespace sluice::crypto {
 
 namespace {
 constexpr size_t kMd5HexLen = 32;
 constexpr std::string_view kMd5Prefix = "md5";
-
-// Fetched once: EVP_md5() makes EVP_Digest look the implementation up again on every call.
-const EVP_MD* md5_md() {
-  static EVP_MD* const kMd = EVP_MD_fetch(nullptr, "MD5", nullptr);
-  return kMd;
-}
 }  // namespace
 
 std::string md5_hex(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  const EVP_MD* md = md5_md();
-  if (!md || EVP_Digest(data.data(), data.size(), digest, &len, md, nullptr) != 1 || len != 16) {
+  std::array<uint8_t, 16> hash{};
+  const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(data.data()), data.size());
+  if (!digest(DigestKind::kMd5, bytes, hash)) {
     std::abort();  // MD5 unavailable (e.g. a FIPS-only provider): nothing sensible to return
   }
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out(kMd5HexLen, '0');
-  for (std::size_t i = 0; i < len; ++i) {
-    out[2 * i] = kHex[digest[i] >> 4];
-    out[2 * i + 1] = kHex[digest[i] & 0xf];
+  for (std::size_t i = 0; i < hash.size(); ++i) {
+    out[2 * i] = kHex[hash[i] >> 4];
+    out[2 * i + 1] = kHex[hash[i] & 0xf];
   }
   return out;
 }

@@ -7,27 +7,19 @@
 
 #include <cstdlib>
 
+#include "crypto/digest.hpp"
+
 namespace sluice::crypto {
 
 namespace {
 std::span<const uint8_t> as_bytes(std::string_view s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
-
-// Fetched once instead of per EVP_Digest call (see md5_password.cpp).
-const EVP_MD* sha256_md() {
-  static EVP_MD* const kMd = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  return kMd;
-}
 }  // namespace
 
 Sha256Digest sha256(std::span<const uint8_t> data) {
   Sha256Digest out{};
-  unsigned int len = 0;
-  const EVP_MD* md = sha256_md();
-  if (!md || EVP_Digest(data.data(), data.size(), out.data(), &len, md, nullptr) != 1) {
-    std::abort();
-  }
+  if (!digest(DigestKind::kSha256, data, out)) std::abort();
   return out;
 }
 

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <span>
 
+#include "crypto/digest.hpp"
 #include "crypto/random.hpp"
 
 namespace sluice::plugin {
@@ -70,31 +71,21 @@ void random_cb(void*, uint8_t* out, size_t len) {
   if (len > 0) crypto::random_bytes(std::span<uint8_t>(out, len));
 }
 
-// Fetched once: EVP_md5()/EVP_sha256() make EVP_Digest look the implementation up on every call.
-// Null when the provider lacks it (FIPS): digest() then poisons the output.
-const EVP_MD* md5_md() {
-  static EVP_MD* const kMd = EVP_MD_fetch(nullptr, "MD5", nullptr);
-  return kMd;
-}
-
-const EVP_MD* sha256_md() {
-  static EVP_MD* const kMd = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  return kMd;
-}
-
-void digest(const EVP_MD* md, const char* what, void* host_ctx, const uint8_t* data, size_t len,
-            uint8_t* out, size_t out_len) {
-  unsigned int n = 0;
-  if (!md || EVP_Digest(data, len, out, &n, md, nullptr) != 1 || n != out_len)
+// A provider without the algorithm (FIPS) poisons the output.
+void digest(crypto::DigestKind kind, const char* what, void* host_ctx, const uint8_t* data,
+            size_t len, uint8_t* out, size_t out_len) {
+  static const uint8_t kEmpty = 0;
+  if (!crypto::digest(kind, std::span<const uint8_t>(data ? data : &kEmpty, data ? len : 0),
+                      std::span<uint8_t>(out, out_len)))
     poison(what, host_ctx, out, out_len);
 }
 
 void md5_cb(void* host_ctx, const uint8_t* data, size_t len, uint8_t out[16]) {
-  digest(md5_md(), "MD5", host_ctx, data, len, out, 16);
+  digest(crypto::DigestKind::kMd5, "MD5", host_ctx, data, len, out, 16);
 }
 
 void sha256_cb(void* host_ctx, const uint8_t* data, size_t len, uint8_t out[32]) {
-  digest(sha256_md(), "SHA-256", host_ctx, data, len, out, 32);
+  digest(crypto::DigestKind::kSha256, "SHA-256", host_ctx, data, len, out, 32);
 }
 
 void hmac_sha256_cb(void* host_ctx, const uint8_t* key, size_t key_len, const uint8_t* data,

@@ -14,6 +14,12 @@ std::shared_ptr<ConnectionBudget> PoolManager::budget(
   return b;
 }
 
+std::shared_ptr<Pool> PoolManager::find(std::string_view database, std::string_view user) const {
+  std::lock_guard lock(mu_);
+  auto it = pools_.find(PoolKeyLess::View(database, user));
+  return it != pools_.end() ? it->second : nullptr;
+}
+
 std::shared_ptr<Pool> PoolManager::find_or_create(const PoolSettings& settings,
                                                   int max_db_connections,
                                                   int max_user_connections) {

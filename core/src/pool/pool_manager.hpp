@@ -5,6 +5,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -14,6 +15,9 @@ namespace sluice {
 
 class PoolManager {
  public:
+  // The pool for (database, user) if there is one: what find_or_create would return, for a caller
+  // that builds the settings only when a pool must be created.
+  std::shared_ptr<Pool> find(std::string_view database, std::string_view user) const;
   // Returns the pool for (settings.database, settings.user), creating it from `settings` on first
   // use. max_db_connections / max_user_connections apply to the new pool's budgets (0 = no limit).
   std::shared_ptr<Pool> find_or_create(const PoolSettings& settings, int max_db_connections,
@@ -47,8 +51,19 @@ class PoolManager {
   bool paused_all_ = false;                   // guarded by mu_
   std::map<std::string, bool> paused_dbs_;    // guarded by mu_
   std::map<std::string, bool> disabled_dbs_;  // guarded by mu_
+  // Orders (database, user) keys, and looks them up by views without building a key.
+  struct PoolKeyLess {
+    using is_transparent = void;
+    using View = std::pair<std::string_view, std::string_view>;
+    static View view(const std::pair<std::string, std::string>& k) { return {k.first, k.second}; }
+    static View view(const View& k) { return k; }
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const {
+      return view(a) < view(b);
+    }
+  };
   mutable std::mutex mu_;
-  std::map<std::pair<std::string, std::string>, std::shared_ptr<Pool>> pools_;
+  std::map<std::pair<std::string, std::string>, std::shared_ptr<Pool>, PoolKeyLess> pools_;
   std::vector<std::weak_ptr<Pool>> retired_;  // guarded by mu_; pruned by retired()
   std::map<std::string, std::shared_ptr<ConnectionBudget>> db_budgets_;
   std::map<std::string, std::shared_ptr<ConnectionBudget>> user_budgets_;

@@ -1,6 +1,9 @@
 // Backend message builders on top of MessageBuilder.
 #include "protocol/backend_messages.hpp"
 
+#include <cassert>
+#include <cstring>
+
 #include "protocol/message_builder.hpp"
 
 namespace sluice::protocol {
@@ -47,8 +50,25 @@ void append_authentication_sasl_final(std::string& out, std::string_view data) {
   append_auth(out, kAuthSaslFinal, data);
 }
 
+// Written in place with one resize: a login's welcome holds a dozen of these, and MessageBuilder's
+// appends (each checking capacity) cost several times the copying.
 void append_parameter_status(std::string& out, std::string_view name, std::string_view value) {
-  MessageBuilder(out).begin('S').cstr(name).cstr(value).end();
+  assert(name.find('\0') == std::string_view::npos && value.find('\0') == std::string_view::npos &&
+         "protocol strings cannot contain NUL");
+  const size_t len = 4 + name.size() + 1 + value.size() + 1;  // the length counts itself
+  const size_t at = out.size();
+  out.resize(at + 1 + len);
+  char* p = out.data() + at;
+  *p++ = 'S';
+  *p++ = static_cast<char>(len >> 24);
+  *p++ = static_cast<char>(len >> 16);
+  *p++ = static_cast<char>(len >> 8);
+  *p++ = static_cast<char>(len);
+  std::memcpy(p, name.data(), name.size());
+  p += name.size();
+  *p++ = '\0';
+  std::memcpy(p, value.data(), value.size());
+  p[value.size()] = '\0';
 }
 
 void append_backend_key_data(std::string& out, uint32_t pid, uint32_t key) {

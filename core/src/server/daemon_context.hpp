@@ -58,6 +58,7 @@ struct RuntimeConfig {
   TcpOptions tcp;                         // tcp_keepalive & co, for client and server sockets
   // Values every login (and logout) reads, derived once instead of looked up by name.
   int64_t max_client_conn = 100;
+  double client_login_timeout = 0;  // seconds, 0 = off
   int max_db_client_connections = 0;
   int max_user_client_connections = 0;
   std::string auth_type;

@@ -9,7 +9,27 @@
 
 #include <spdlog/spdlog.h>
 
+#include <charconv>
+
 namespace sluice {
+
+namespace {
+
+// A peer's address as text. IPv4 is written here as inet_ntop writes it ("a.b.c.d"), without its
+// sprintf: a tenth of the instructions, once per accepted connection.
+std::string address_text(const asio::ip::address& a) {
+  if (!a.is_v4()) return a.to_string();
+  const auto bytes = a.to_v4().to_bytes();
+  char buf[16];
+  char* p = buf;
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    if (i > 0) *p++ = '.';
+    p = std::to_chars(p, buf + sizeof buf, bytes[i]).ptr;
+  }
+  return std::string(buf, p);
+}
+
+}  // namespace
 
 // The shard threads are joined by now (or never ran): close here, on the calling thread.
 Listener::~Listener() {
@@ -110,7 +130,7 @@ Awaitable<void> Listener::accept_tcp(TcpAcceptor& acceptor) {
     }
     const bool v6 = peer.address().is_v6();
     AcceptedConnection c{Socket(std::move(sock)), target, v6 ? AF_INET6 : AF_INET,
-                         peer.address().to_string(), peer.port()};
+                         address_text(peer.address()), peer.port()};
     on_accept_(std::move(c));
   }
 }

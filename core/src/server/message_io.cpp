@@ -64,21 +64,34 @@ Awaitable<void> tls_read_exactly(Socket& sock, TlsChannel& tls, std::span<uint8_
 
 }  // namespace
 
+// The plain-socket paths below repeat read_message(sock, ...) and write_all(sock, ...) rather than
+// call them: each nested coroutine is one more frame allocated and freed per login message.
 Awaitable<Message> read_message(Socket& sock, TlsChannel* tls, uint32_t max_length) {
-  if (!tls) co_return co_await read_message(sock, max_length);
   uint8_t header[5];
-  co_await tls_read_exactly(sock, *tls, header);
+  if (tls) {
+    co_await tls_read_exactly(sock, *tls, header);
+  } else {
+    co_await asio::async_read(sock, asio::buffer(header), kUseAwaitable);
+  }
   Message m = message_for_header(header, max_length);
   if (!m.body.empty()) {
-    co_await tls_read_exactly(
-        sock, *tls, std::span<uint8_t>(reinterpret_cast<uint8_t*>(m.body.data()), m.body.size()));
+    std::span<uint8_t> body(reinterpret_cast<uint8_t*>(m.body.data()), m.body.size());
+    if (tls) {
+      co_await tls_read_exactly(sock, *tls, body);
+    } else {
+      const size_t got = read_available(sock, body);  // see read_message(sock, max_length)
+      if (got < body.size()) {
+        co_await asio::async_read(sock, asio::buffer(body.subspan(got).data(), body.size() - got),
+                                  kUseAwaitable);
+      }
+    }
   }
   co_return m;
 }
 
 Awaitable<void> write_all(Socket& sock, TlsChannel* tls, std::string_view data) {
   if (!tls) {
-    co_await write_all(sock, data);
+    co_await asio::async_write(sock, asio::buffer(data.data(), data.size()), kUseAwaitable);
     co_return;
   }
   boost::system::error_code ec;

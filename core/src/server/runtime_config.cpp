@@ -126,6 +126,7 @@ std::shared_ptr<const RuntimeConfig> make_runtime(std::shared_ptr<const config::
   rt->server_reset_query_always = config->boolean("server_reset_query_always");
   rt->tcp = tcp_options_from(*config);
   rt->max_client_conn = config->integer("max_client_conn");
+  rt->client_login_timeout = config->seconds("client_login_timeout");
   rt->max_db_client_connections = static_cast<int>(config->integer("max_db_client_connections"));
   rt->max_user_client_connections =
       static_cast<int>(config->integer("max_user_client_connections"));

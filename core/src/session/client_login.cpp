@@ -27,7 +27,8 @@ namespace sluice {
 
 const std::string* ClientSession::tracked_name(std::string_view name) const {
   for (const auto& t : *client_params_.names()) {
-    if (config::iequals(t, name)) return &t;
+    // The length first, inline: most names differ in it, and iequals is a call into another unit.
+    if (t.size() == name.size() && config::iequals(t, name)) return &t;
   }
   return nullptr;
 }
@@ -271,7 +272,8 @@ Awaitable<bool> ClientSession::authenticate(const std::string& user, const std::
 
   for (;;) {
     if (out.result == SLUICE_AUTH_OK) {
-      co_await finish_authentication(out, req.secret);
+      const std::string last = finish_authentication(out, req.secret);
+      if (!last.empty()) co_await write_all(client_, client_tls_.get(), last);
       break;
     }
     if (out.result == SLUICE_AUTH_FAIL) {
@@ -353,10 +355,12 @@ bool ClientSession::peer_allowed(const std::string& user, const std::string& map
   return ok;
 }
 
-// ABI 0.3 fields of a successful auth output: a last message (SASLFinal) before AuthenticationOk,
-// and SCRAM keys for pass-through. Read only when the plugin's struct reaches them.
-Awaitable<void> ClientSession::finish_authentication(const sluice_auth_output& out,
-                                                     const char* secret) {
+// ABI 0.3 fields of a successful auth output: SCRAM keys for pass-through, kept here, and a last
+// message (SASLFinal) to send before AuthenticationOk, returned ("" if none). Read only when the
+// plugin's struct reaches them. Not a coroutine: most logins have nothing to send, and a coroutine
+// frame would be allocated for each of them.
+std::string ClientSession::finish_authentication(const sluice_auth_output& out,
+                                                 const char* secret) {
   if (out.struct_size >= SLUICE_SIZE_THROUGH(sluice_auth_output, scram_server_key) &&
       out.scram_client_key && out.scram_server_key && secret) {
     crypto::ScramKeys keys;
@@ -365,25 +369,27 @@ Awaitable<void> ClientSession::finish_authentication(const sluice_auth_output& o
     login_secrets().scram_keys = keys;
     login_secrets().auth_secret = secret;
   }
+  std::string msg;
   if (out.struct_size >= SLUICE_SIZE_THROUGH(sluice_auth_output, ok_payload_len) &&
       out.ok_message_type != 0) {
-    std::string msg;
     protocol::MessageBuilder(msg)
         .begin(static_cast<char>(out.ok_message_type))
         .bytes(std::span<const uint8_t>(out.ok_payload, out.ok_payload_len))
         .end();
-    co_await write_all(client_, client_tls_.get(), msg);
   }
+  return msg;
 }
 
 Awaitable<bool> ClientSession::route_and_welcome() {
   const config::Config& cfg = *runtime_->config;
   // "pgbouncer" is reserved for the admin console and never routed to a server (not even by "*").
   if (database_ == "pgbouncer") co_return co_await console_welcome();
-  // The entry, else "*" adapted to the name: the routing RELOAD also uses (pool_route.cpp).
+  // The entry, else "*" adapted to the name: the routing RELOAD also uses (pool_route.cpp). An
+  // entry of its own is used in place: copying it (strings, startup parameters) is only needed
+  // to adapt "*".
   config::DatabaseEntry routed;
-  const config::DatabaseEntry* entry =
-      find_database_entry(cfg, database_, &routed) ? &routed : nullptr;
+  const config::DatabaseEntry* entry = cfg.find_database(database_);
+  if (!entry && find_database_entry(cfg, database_, &routed)) entry = &routed;
   // Reported after authentication so that unauthenticated clients cannot probe names (1.17+).
   if (!entry) {
     co_await send_fatal("08P01", "no such database: " + database_);
@@ -421,23 +427,35 @@ Awaitable<bool> ClientSession::route_and_welcome() {
     co_return false;
   }
 
-  PoolRoute route = route_pool(*runtime_, *entry, user_);
-  // A user auth_query found logs into servers with the secret it returned.
-  const LoginSecrets* secrets = login_secrets_.get();
-  if (secrets && secrets->dynamic_secret && !route.settings.forced_user && entry->password.empty())
-    route.settings.password = *secrets->dynamic_secret;
-  const PoolSettings& s = route.settings;
-  if (!s.pool_mode) {
-    co_await send_fatal("08P01", "pool_mode " + s.pool_mode_name +
-                                     " is not available: no loaded plugin provides it");
+  // The route's fields a login needs (route_pool's rules); its whole PoolSettings, a dozen string
+  // copies, only when the pool does not exist yet.
+  const std::string& server_user = route_server_user(*entry, user_);
+  const bool forced_user = !entry->user.empty();
+  const std::string& pool_mode_name = route_pool_mode_name(*runtime_, *entry, user_entry);
+  if (!runtime_->plugins->pool_mode(pool_mode_name)) {
+    co_await send_fatal(
+        "08P01", "pool_mode " + pool_mode_name + " is not available: no loaded plugin provides it");
     co_return false;
   }
-  pool_ = ctx_.pools().find_or_create(s, route.max_db_connections, route.max_user_connections);
+  // A user auth_query found logs into servers with the secret it returned.
+  const LoginSecrets* secrets = login_secrets_.get();
+  const bool dynamic_password =
+      secrets && secrets->dynamic_secret && !forced_user && entry->password.empty();
+  const std::string* password =
+      dynamic_password ? &*secrets->dynamic_secret : route_password(*runtime_, *entry, server_user);
+  // Found as find_or_create would find it: by (database, server user).
+  pool_ = ctx_.pools().find(entry->name, server_user);
+  if (!pool_) {
+    PoolRoute route = route_pool(*runtime_, *entry, user_);
+    if (dynamic_password) route.settings.password = *password;
+    pool_ = ctx_.pools().find_or_create(route.settings, route.max_db_connections,
+                                        route.max_user_connections);
+  }
   pool_->add_client();
   // SCRAM pass-through: this client proved it knows the verifier's password, and the pool's
   // servers log in as the same user with the same verifier.
-  if (secrets && secrets->scram_keys && !s.forced_user && s.user == user_ &&
-      s.password == secrets->auth_secret)
+  if (secrets && secrets->scram_keys && !forced_user && server_user == user_ &&
+      (password ? std::string_view(*password) : std::string_view()) == secrets->auth_secret)
     pool_->set_scram_keys(*secrets->scram_keys);
   stats_ = &pool_->stats().shard(shard_.index());
 

@@ -101,7 +101,7 @@ void ClientSession::start(const std::shared_ptr<ClientSession>& self) {
 // freed once the client is logged in: idle sessions keep only the relay's frame.
 Awaitable<bool> ClientSession::login_with_deadline() {
   SteadyTimer deadline(shard_.io());
-  double t = runtime_->config->seconds("client_login_timeout");
+  const double t = runtime_->client_login_timeout;
   deadline.expires_after(
       std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(t > 0 ? t : 1e9)));
   deadline.async_wait([weak = weak_from_this()](boost::system::error_code e) {
@@ -394,7 +394,7 @@ Awaitable<bool> ClientSession::link_server() {
 
 Awaitable<void> ClientSession::client_loop() {
   auto self = shared_from_this();
-  const uint32_t max_packet = static_cast<uint32_t>(runtime_->config->integer("max_packet_size"));
+  const uint32_t max_packet = runtime_->pool_defaults.max_packet_size;
   client_scanner_.emplace("X", max_packet);
   // Prepared statements are tracked where a client's next transaction may run on another server.
   const auto* mode = pool_->settings().pool_mode;

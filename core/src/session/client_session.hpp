@@ -89,7 +89,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   Awaitable<bool> login_with_deadline();
   Awaitable<bool> login();
   Awaitable<bool> authenticate(const std::string& user, const std::string& database);
-  Awaitable<void> finish_authentication(const sluice_auth_output& out, const char* secret);
+  std::string finish_authentication(const sluice_auth_output& out, const char* secret);
   bool peer_allowed(const std::string& user, const std::string& map);
   Awaitable<AuthQueryResult> run_auth_query(const std::string& user, const std::string& database);
   std::optional<uid_t> peer_uid();

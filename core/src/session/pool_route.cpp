@@ -5,6 +5,25 @@
 
 namespace sluice {
 
+const std::string& route_server_user(const config::DatabaseEntry& entry,
+                                     const std::string& login_user) {
+  return entry.user.empty() ? login_user : entry.user;
+}
+
+const std::string* route_password(const RuntimeConfig& rt, const config::DatabaseEntry& entry,
+                                  const std::string& server_user) {
+  if (!entry.password.empty()) return &entry.password;
+  if (auto u = rt.userlist->find(server_user); u != rt.userlist->end()) return &u->second;
+  return nullptr;
+}
+
+const std::string& route_pool_mode_name(const RuntimeConfig& rt, const config::DatabaseEntry& entry,
+                                        const config::UserEntry* user_entry) {
+  if (user_entry && !user_entry->pool_mode.empty()) return user_entry->pool_mode;
+  if (!entry.pool_mode.empty()) return entry.pool_mode;
+  return rt.pool_defaults.pool_mode;
+}
+
 PoolRoute route_pool(const RuntimeConfig& rt, const config::DatabaseEntry& entry,
                      const std::string& login_user) {
   const config::Config& cfg = *rt.config;
@@ -14,12 +33,8 @@ PoolRoute route_pool(const RuntimeConfig& rt, const config::DatabaseEntry& entry
   PoolRoute r;
   PoolSettings& s = r.settings;
   s.database = entry.name;
-  s.user = entry.user.empty() ? login_user : entry.user;
-  if (!entry.password.empty()) {
-    s.password = entry.password;
-  } else if (auto u = rt.userlist->find(s.user); u != rt.userlist->end()) {
-    s.password = u->second;
-  }
+  s.user = route_server_user(entry, login_user);
+  if (const std::string* password = route_password(rt, entry, s.user)) s.password = *password;
   s.host = entry.host;
   s.unix_socket_dir = d.unix_socket_dir;
   s.port = static_cast<uint16_t>(entry.port);
@@ -49,9 +64,7 @@ PoolRoute route_pool(const RuntimeConfig& rt, const config::DatabaseEntry& entry
   s.idle_timeout = d.idle_timeout;
   s.lifetime = entry.server_lifetime >= 0 ? entry.server_lifetime : d.lifetime;
   s.max_packet_size = d.max_packet_size;
-  s.pool_mode_name = d.pool_mode;
-  if (!entry.pool_mode.empty()) s.pool_mode_name = entry.pool_mode;
-  if (user_entry && !user_entry->pool_mode.empty()) s.pool_mode_name = user_entry->pool_mode;
+  s.pool_mode_name = route_pool_mode_name(rt, entry, user_entry);
   s.pool_mode = rt.plugins->pool_mode(s.pool_mode_name);
   r.max_db_connections =
       entry.max_db_connections >= 0 ? entry.max_db_connections : d.max_db_connections;

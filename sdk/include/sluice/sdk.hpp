@@ -236,6 +236,7 @@ class Output {
     result_ = SLUICE_AUTH_CONTINUE;
     type_ = 'R';
     payload_.clear();
+    payload_.reserve(4 + extra.size());  // one allocation, not one per growth step
     const auto u = static_cast<uint32_t>(code);
     payload_.push_back(static_cast<uint8_t>(u >> 24));
     payload_.push_back(static_cast<uint8_t>(u >> 16));

@@ -1,0 +1,16 @@
+// One-shot message digests for the login path, over OpenSSL EVP without its per-call setup.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+namespace sluice::crypto {
+
+enum class DigestKind { kMd5, kSha256 };
+
+// Writes the digest of `data` to `out`, whose size must be the digest's (16 for MD5, 32 for
+// SHA-256). False when OpenSSL cannot compute it (a provider without the algorithm, e.g. FIPS):
+// the caller decides how to fail, `out` is then unspecified.
+bool digest(DigestKind kind, std::span<const uint8_t> data, std::span<uint8_t> out);
+
+}  // namespace sluice::crypto

@@ -34,27 +34,6 @@ size_t read_available(Socket& sock, std::span<uint8_t> out) {
 
 }  // namespace
 
-Awaitable<Message> read_message(Socket& sock, uint32_t max_length) {
-  uint8_t header[5];
-  co_await asio::async_read(sock, asio::buffer(header), kUseAwaitable);
-  Message m = message_for_header(header, max_length);
-  if (!m.body.empty()) {
-    // The body normally arrived with its header: read it at once rather than through another
-    // asynchronous read, whose completion goes through the scheduler (and an epoll_wait).
-    std::span<uint8_t> body(reinterpret_cast<uint8_t*>(m.body.data()), m.body.size());
-    const size_t got = read_available(sock, body);
-    if (got < body.size()) {
-      co_await asio::async_read(sock, asio::buffer(body.subspan(got).data(), body.size() - got),
-                                kUseAwaitable);
-    }
-  }
-  co_return m;
-}
-
-Awaitable<void> write_all(Socket& sock, std::string_view data) {
-  co_await asio::async_write(sock, asio::buffer(data.data(), data.size()), kUseAwaitable);
-}
-
 namespace {
 
 Awaitable<void> tls_read_exactly(Socket& sock, TlsChannel& tls, std::span<uint8_t> out) {
@@ -64,8 +43,8 @@ Awaitable<void> tls_read_exactly(Socket& sock, TlsChannel& tls, std::span<uint8_
 
 }  // namespace
 
-// The plain-socket paths below repeat read_message(sock, ...) and write_all(sock, ...) rather than
-// call them: each nested coroutine is one more frame allocated and freed per login message.
+// One coroutine serves plain and TLS sockets: a nested coroutine per call would be one more frame
+// allocated and freed per login message.
 Awaitable<Message> read_message(Socket& sock, TlsChannel* tls, uint32_t max_length) {
   uint8_t header[5];
   if (tls) {
@@ -79,7 +58,9 @@ Awaitable<Message> read_message(Socket& sock, TlsChannel* tls, uint32_t max_leng
     if (tls) {
       co_await tls_read_exactly(sock, *tls, body);
     } else {
-      const size_t got = read_available(sock, body);  // see read_message(sock, max_length)
+      // The body normally arrived with its header: read it at once rather than through another
+      // asynchronous read, whose completion goes through the scheduler (and an epoll_wait).
+      const size_t got = read_available(sock, body);
       if (got < body.size()) {
         co_await asio::async_read(sock, asio::buffer(body.subspan(got).data(), body.size() - got),
                                   kUseAwaitable);
@@ -97,6 +78,15 @@ Awaitable<void> write_all(Socket& sock, TlsChannel* tls, std::string_view data) 
   boost::system::error_code ec;
   co_await tls_write_all(sock, *tls, as_bytes(data), ec);
   if (ec) throw boost::system::system_error(ec);
+}
+
+// The plain-socket forms are not coroutines: they hand out the coroutines above (no extra frame).
+Awaitable<Message> read_message(Socket& sock, uint32_t max_length) {
+  return read_message(sock, nullptr, max_length);
+}
+
+Awaitable<void> write_all(Socket& sock, std::string_view data) {
+  return write_all(sock, nullptr, data);
 }
 
 Awaitable<size_t> read_some(Socket& sock, TlsChannel* tls, std::span<uint8_t> out) {

@@ -82,15 +82,24 @@ void run_until(Shard& shard, Pred pred) {
   for (int i = 0; i < 200 && !pred(); ++i) shard.io().run_one_for(10ms);
 }
 
+// Acquires, as a client on `shard` (its loop run here), a server the test put in the pool idle;
+// null (and a test failure) if acquire did not return it at once.
+std::unique_ptr<ServerConnection> acquire_now(Pool& pool, Shard& shard) {
+  auto f = start_acquire(pool, shard, 0);
+  run_until(shard, [&] { return f.wait_for(0s) == std::future_status::ready; });
+  if (f.wait_for(0s) != std::future_status::ready) {
+    ADD_FAILURE() << "acquire of an idle server did not complete";
+    return nullptr;
+  }
+  return f.get().result.server;
+}
+
 TEST(PoolQueue, a_server_released_on_another_thread_wakes_the_queued_client_on_its_shard) {
   Pool pool(settings_for_test(), full_budget(), nullptr, 1);
   int peer = -1;
   pool.release(fake_server(&peer));  // the pool's one server, idle
   Shard shard(0);
-  auto first = start_acquire(pool, shard, 0);
-  run_until(shard, [&] { return first.wait_for(0s) == std::future_status::ready; });
-  ASSERT_EQ(first.wait_for(0s), std::future_status::ready);
-  std::unique_ptr<ServerConnection> held = first.get().result.server;
+  std::unique_ptr<ServerConnection> held = acquire_now(pool, shard);
   ASSERT_TRUE(held);
   ServerConnection* const raw = held.get();
 
@@ -118,9 +127,7 @@ TEST(PoolQueue, query_wait_timeout_is_enforced_by_the_janitor_pass) {
   int peer = -1;
   pool.release(fake_server(&peer));
   Shard shard(0);
-  auto first = start_acquire(pool, shard, 0);
-  run_until(shard, [&] { return first.wait_for(0s) == std::future_status::ready; });
-  std::unique_ptr<ServerConnection> held = first.get().result.server;
+  std::unique_ptr<ServerConnection> held = acquire_now(pool, shard);
   ASSERT_TRUE(held);
 
   auto forever = start_acquire(pool, shard, 0);  // 0 = no timeout
@@ -157,9 +164,7 @@ TEST(PoolQueue, queued_clients_at_shutdown_are_destroyed_with_their_stopped_loop
   std::future<Outcome> queued;
   {
     Shard shard(0);
-    auto first = start_acquire(pool, shard, 0);
-    run_until(shard, [&] { return first.wait_for(0s) == std::future_status::ready; });
-    held = first.get().result.server;
+    held = acquire_now(pool, shard);
     ASSERT_TRUE(held);
     queued = start_acquire(pool, shard, 0);
     run_until(shard, [&] { return pool.counters().waiting == 1; });
@@ -205,9 +210,7 @@ TEST(PoolQueue, a_server_goes_to_a_waiter_on_its_own_shard_overtaking_another_at
   int peer = -1;
   pool.release(fake_server(&peer));
   Shard a(0), b(1);
-  auto first = start_acquire(pool, b, 0);
-  run_until(b, [&] { return first.wait_for(0s) == std::future_status::ready; });
-  std::unique_ptr<ServerConnection> held = first.get().result.server;
+  std::unique_ptr<ServerConnection> held = acquire_now(pool, b);
   ASSERT_TRUE(held);
   server_socket_on(*held, b);  // used on shard b: its socket is registered there
   ServerConnection* const raw = held.get();
@@ -252,9 +255,7 @@ TEST(PoolQueue, the_shard_preference_looks_at_the_next_fifteen_waiters_only_fifo
   int peer = -1;
   pool.release(fake_server(&peer));
   Shard a(0), b(1);
-  auto first = start_acquire(pool, b, 0);
-  run_until(b, [&] { return first.wait_for(0s) == std::future_status::ready; });
-  std::unique_ptr<ServerConnection> held = first.get().result.server;
+  std::unique_ptr<ServerConnection> held = acquire_now(pool, b);
   ASSERT_TRUE(held);
   server_socket_on(*held, b);
   ServerConnection* const raw = held.get();

@@ -288,14 +288,15 @@ std::string ClientSession::tracked_param_sets() {
   return sql;
 }
 
-bool ClientSession::link_server_now() {
+bool ClientSession::link_server_now(std::string& sql) {
   if (client_gone_) return false;
   const Clock::time_point start = Clock::now();
   std::unique_ptr<ServerConnection> s = pool_->try_acquire_idle(&shard_.io());
   if (!s) return false;
   link_waited_ = false;
   if (!attach_server(std::move(s), start)) return false;
-  return link_queries().empty();
+  sql = link_queries();
+  return sql.empty();
 }
 
 bool ClientSession::attach_server(std::unique_ptr<ServerConnection> server,
@@ -332,7 +333,7 @@ std::string ClientSession::link_queries() {
 }
 
 // Takes a server from the pool and makes it look like this client's: tracked parameters are set.
-Awaitable<bool> ClientSession::link_server() {
+Awaitable<bool> ClientSession::link_server(std::string sql) {
   const SessionTimeouts& t = runtime_->timeouts_for(user_);
   // query_timeout also bounds the wait for a server (PgBouncer applies it to queued clients).
   double wait = t.query_wait_timeout;
@@ -349,7 +350,7 @@ Awaitable<bool> ClientSession::link_server() {
       }
       co_return false;
     }
-    // link_server_now may have taken an idle server that needs its queries: go on with it.
+    // link_server_now may have taken an idle server that needs `sql`: go on with it.
     if (!server_) {
       const Clock::time_point wait_start = Clock::now();
       waiting_since_ = wait_start;
@@ -366,8 +367,8 @@ Awaitable<bool> ClientSession::link_server() {
         co_return false;
       }
       if (!attach_server(std::move(r.server), wait_start)) continue;
+      sql = link_queries();
     }
-    const std::string sql = link_queries();
     if (sql.empty()) co_return true;
     try {
       QueryOutcome q =
@@ -488,8 +489,9 @@ Awaitable<void> ClientSession::client_loop() {
           continue;
         }
         // Usually an idle server is at hand: linked without a coroutine frame.
-        bool linked = link_server_now();
-        if (!linked) linked = co_await link_server();
+        std::string link_sql;
+        bool linked = link_server_now(link_sql);
+        if (!linked) linked = co_await link_server(std::move(link_sql));
         if (!linked) {
           close_client(close_reason_);
           break;
@@ -589,13 +591,7 @@ Awaitable<void> ClientSession::server_side(std::shared_ptr<ClientSession> self) 
     }
     if (failed) {
       self->server_broken_ = true;
-      if (self->server_) {
-        self->unlinking_ = true;
-        if (self->client_writing_) co_await self->wait_client_write_done(true);
-        self->server_sock_ = nullptr;
-        self->pool_->discard(std::move(self->server_));
-        self->unlinking_ = false;
-      }
+      if (self->server_) co_await self->finish_server(false);  // closed, its link state reset
       if (!self->client_gone_) self->close_client("server side of the relay failed");
       self->server_loop_running_ = false;
       self->wakeup_->timer.cancel();

@@ -119,10 +119,12 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   Awaitable<void> client_loop();
   // Links a server to this client (queueing when needed), runs what it needs first
   // (server_check_query, SETs of the client's parameters); false when the client must be closed.
-  Awaitable<bool> link_server();
+  // `sql`: what link_server_now found to run on the server it took (server_ set), else unused.
+  Awaitable<bool> link_server(std::string sql);
   // link_server's common case without a coroutine frame: an idle server at hand that needs no
-  // query. False otherwise; then server_ may be set (taken, needing queries) for link_server.
-  bool link_server_now();
+  // query. False otherwise; then server_ may be set (taken), with what must run on it in `sql`,
+  // for link_server.
+  bool link_server_now(std::string& sql);
   // server_ = `server`: SHOW STATS counts, its socket on this shard. False (the server discarded)
   // when the socket cannot be registered here.
   bool attach_server(std::unique_ptr<ServerConnection> server,

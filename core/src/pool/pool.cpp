@@ -518,6 +518,15 @@ const ParamList* Pool::welcome() const {
   return welcome_ ? &*welcome_ : nullptr;
 }
 
+const WelcomeView* Pool::welcome_view(const std::vector<std::string>& names) {
+  std::lock_guard lock(mu_);
+  if (!welcome_) return nullptr;
+  for (const auto& v : welcome_views_)
+    if (v->names == names) return v.get();
+  welcome_views_.push_back(std::make_unique<WelcomeView>(make_welcome_view(*welcome_, names)));
+  return welcome_views_.back().get();
+}
+
 PoolCounters Pool::counters(double check_delay) const {
   std::lock_guard lock(mu_);
   PoolCounters c;

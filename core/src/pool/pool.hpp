@@ -13,6 +13,7 @@
 #include "pool/pool_settings.hpp"
 #include "pool/pool_stats.hpp"
 #include "pool/server_connection.hpp"
+#include "pool/welcome_view.hpp"
 #include "server/asio.hpp"
 
 namespace sluice {
@@ -66,6 +67,10 @@ class Pool : public std::enable_shared_from_this<Pool> {
   // ParameterStatus values of the pool's first server login, sent to clients at login; null until
   // then. Set once and never changed: the pointer stays valid as long as the pool.
   const ParamList* welcome() const;
+  // The welcome as a login sends it, for the tracked list `names` (pool/welcome_view.hpp); null
+  // until the welcome is known. Built at the first call for a list (compared by value: a RELOAD
+  // may change track_extra_parameters) and kept as long as the pool, like the welcome.
+  const WelcomeView* welcome_view(const std::vector<std::string>& names);
 
   PoolCounters counters(double check_delay = -1) const;
   // Janitor pass (three times a second): closes idle servers past server_idle_timeout or
@@ -156,6 +161,7 @@ class Pool : public std::enable_shared_from_this<Pool> {
   int active_ = 0;
   int login_ = 0;
   std::optional<ParamList> welcome_;
+  std::vector<std::unique_ptr<WelcomeView>> welcome_views_;  // one per tracked list seen
   std::atomic<int> clients_{0};
   bool paused_ = false;
   std::chrono::steady_clock::time_point unused_since_{};  // no client since; {} = has clients

@@ -461,7 +461,8 @@ Awaitable<bool> ClientSession::route_and_welcome() {
 
   // The welcome (server ParameterStatus values) comes from the pool's first server login, so the
   // first client of a pool waits for one server connection.
-  const ParamList* welcome = pool_->welcome();
+  const std::vector<std::string>& tracked = runtime_->tracked_params;
+  const WelcomeView* welcome = pool_->welcome_view(tracked);
   if (!welcome) {
     AcquireResult r = co_await pool_->acquire(runtime_->timeouts.query_wait_timeout);
     if (!r.server) {
@@ -472,21 +473,19 @@ Awaitable<bool> ClientSession::route_and_welcome() {
       co_return false;
     }
     pool_->release(std::move(r.server));
-    welcome = pool_->welcome();
+    welcome = pool_->welcome_view(tracked);
   }
 
   std::string out;
-  size_t size = 64;  // AuthenticationOk, BackendKeyData, ReadyForQuery
-  for (const auto& [name, value] : *welcome) size += name.size() + value.size() + 7;
-  out.reserve(size + 256);  // tracked values of the client's own may be longer
+  // AuthenticationOk, BackendKeyData, ReadyForQuery; the tracked values (the client's own may be
+  // longer than the welcome's).
+  out.reserve(64 + welcome->untracked_status.size() + 512);
   protocol::append_authentication_ok(out);
-  for (const auto& [name, value] : *welcome) {
-    if (!tracked_name(name)) protocol::append_parameter_status(out, name, value);
-  }
+  out += welcome->untracked_status;
   // Tracked parameters: the client's own value, else the server's (PgBouncer's varcache), which
   // the client's copy refers to rather than stores.
-  client_params_.set_defaults(welcome);
-  for (const auto& name : runtime_->tracked_params) {
+  client_params_.set_defaults(&welcome->tracked);
+  for (const auto& name : tracked) {
     if (const auto value = find_param(client_params_, name))
       protocol::append_parameter_status(out, name, *value);
   }

@@ -29,13 +29,9 @@ std::optional<std::string_view> ClientParams::find(std::string_view name) const 
   size_t pos = 0;
   for (int i = 0; i < index && pos < data_.size(); ++i) pos = next_entry(pos);
   if (pos >= data_.size() || data_[pos] == '\0') {
-    if (!defaults_) return std::nullopt;
-    const std::string& n = (*names_)[static_cast<size_t>(index)];
-    for (const auto& [k, v] : *defaults_) {
-      if (k.size() == n.size() && ::strncasecmp(k.data(), n.data(), n.size()) == 0)
-        return std::string_view(v);
-    }
-    return std::nullopt;
+    const auto i = static_cast<size_t>(index);
+    if (!defaults_ || i >= defaults_->size() || !(*defaults_)[i]) return std::nullopt;
+    return std::string_view(*(*defaults_)[i]);
   }
   return std::string_view(data_).substr(pos + 1, next_entry(pos) - pos - 2);
 }

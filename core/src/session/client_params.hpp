@@ -20,8 +20,9 @@ class ClientParams {
   // The tracked names; set once, before the first set(). Names outside this list are not stored.
   void set_names(const std::vector<std::string>* names) { names_ = names; }
   const std::vector<std::string>* names() const { return names_; }
-  // The values for names never set (the pool's welcome); may stay null.
-  using Defaults = std::vector<std::pair<std::string, std::string>>;
+  // The values for names never set, by the name's index (WelcomeView::tracked: the pool's
+  // welcome); an entry may be null, and so may the whole list.
+  using Defaults = std::vector<const std::string*>;
   void set_defaults(const Defaults* defaults) { defaults_ = defaults; }
 
   // The value of `name` (any spelling: GUC names are case-insensitive), the default when it was

@@ -1,13 +1,16 @@
-// ClientParams (a client's tracked parameters, stored compactly), HeapOptional and LazyString:
+// ClientParams (a client's tracked parameters, stored compactly), WelcomeView (the pool's welcome
+// as a login sends it), HeapOptional and LazyString:
 // the compact pieces of a session.
 #include "session/client_params.hpp"
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "pool/welcome_view.hpp"
 #include "session/heap_optional.hpp"
 #include "session/lazy_string.hpp"
 
@@ -68,14 +71,15 @@ TEST(ClientParams, values_are_replaced_and_nul_terminated) {
 
 TEST(ClientParams, names_never_set_fall_back_to_the_pool_welcome) {
   // The pool's first server's ParameterStatus values (any case, any order, untracked ones too).
-  const ClientParams::Defaults welcome{{"server_version", "15.0"},
-                                       {"TIMEZONE", "Etc/UTC"},
-                                       {"client_encoding", "UTF8"},
-                                       {"DateStyle", "ISO, MDY"}};
+  const ParamList welcome{{"server_version", "15.0"},
+                          {"TIMEZONE", "Etc/UTC"},
+                          {"client_encoding", "UTF8"},
+                          {"DateStyle", "ISO, MDY"}};
+  const WelcomeView view = make_welcome_view(welcome, kNames);
   ClientParams p;
   p.set_names(&kNames);
   set_param(p, "application_name", "pgbench");
-  p.set_defaults(&welcome);
+  p.set_defaults(&view.tracked);
   EXPECT_EQ(*find_param(p, "application_name"), "pgbench");  // the client's own
   EXPECT_EQ(*find_param(p, "timezone"), "Etc/UTC");          // the welcome's
   EXPECT_EQ(*find_param(p, "client_encoding"), "UTF8");
@@ -86,6 +90,51 @@ TEST(ClientParams, names_never_set_fall_back_to_the_pool_welcome) {
   EXPECT_EQ(welcome[2].second, "UTF8");  // the pool's copy is never written
   const auto v = find_param(p, "DateStyle");
   EXPECT_EQ(v->data()[v->size()], '\0');
+}
+
+// ParameterStatus as the protocol documents it: 'S', Int32 length (itself included), name and
+// value as C strings.
+std::string parameter_status(const std::string& name, const std::string& value) {
+  const auto len = static_cast<uint32_t>(4 + name.size() + 1 + value.size() + 1);
+  std::string m = "S";
+  for (int shift = 24; shift >= 0; shift -= 8) m += static_cast<char>((len >> shift) & 0xff);
+  m += name;
+  m += '\0';
+  m += value;
+  m += '\0';
+  return m;
+}
+
+TEST(WelcomeView, holds_the_untracked_status_messages_and_the_tracked_values_by_index) {
+  const ParamList welcome{{"server_version", "15.0"},   {"TIMEZONE", "Etc/UTC"},
+                          {"client_encoding", "UTF8"},  {"integer_datetimes", "on"},
+                          {"timezone", "not this one"}, {"Application_Name", ""}};
+  const WelcomeView view = make_welcome_view(welcome, kNames);
+  EXPECT_EQ(view.names, kNames);
+  ASSERT_EQ(view.tracked.size(), kNames.size());
+  // By the index of the name in kNames, found in any spelling; the first of two spellings wins.
+  ASSERT_NE(view.tracked[0], nullptr);
+  EXPECT_EQ(*view.tracked[0], "UTF8");
+  EXPECT_EQ(view.tracked[0], &welcome[2].second);  // the pool's string, not a copy
+  EXPECT_EQ(view.tracked[1], nullptr);             // DateStyle: not in the welcome
+  ASSERT_NE(view.tracked[2], nullptr);
+  EXPECT_EQ(*view.tracked[2], "Etc/UTC");
+  EXPECT_EQ(view.tracked[3], nullptr);
+  ASSERT_NE(view.tracked[4], nullptr);
+  EXPECT_EQ(*view.tracked[4], "");
+  EXPECT_EQ(view.tracked[5], nullptr);
+  // ParameterStatus of the untracked ones, in welcome order.
+  EXPECT_EQ(view.untracked_status, parameter_status("server_version", "15.0") +
+                                       parameter_status("integer_datetimes", "on"));
+}
+
+TEST(WelcomeView, with_no_tracked_names_every_parameter_is_sent_as_it_is) {
+  const ParamList welcome{{"server_version", "15.0"}, {"TimeZone", "UTC"}};
+  const std::vector<std::string> none;
+  const WelcomeView view = make_welcome_view(welcome, none);
+  EXPECT_TRUE(view.tracked.empty());
+  EXPECT_EQ(view.untracked_status,
+            parameter_status("server_version", "15.0") + parameter_status("TimeZone", "UTC"));
 }
 
 struct Counted {

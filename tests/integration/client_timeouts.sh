@@ -2,7 +2,8 @@
 # Client-side timeouts end the client with PgBouncer's error texts, and a server that was busy or
 # inside a transaction is closed, never handed to the next client: query_timeout (running, and
 # while queued via a [users] override), idle_transaction_timeout, transaction_timeout,
-# client_idle_timeout; query_wait_notify sends its NOTICE to a queued client, which then runs.
+# client_idle_timeout, client_login_timeout; query_wait_notify sends its NOTICE to a queued client,
+# which then runs.
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -74,6 +75,63 @@ SQL
 ) && fail "an idle client outlived client_idle_timeout=1: $out"
 assert_contains "$out" "before" "the client worked before going idle"
 expect_fatal client_idle_timeout client_idle_timeout "$out"
+
+# --- client_login_timeout: a client that does not finish its login is told and closed.
+# stalled_login MODE: connects and, for MODE=password, sends a startup packet and never answers the
+# password request (for MODE=silent, sends nothing at all); prints what came back, then
+# "closed after S s" (S from the connect) or "still open".
+stalled_login() {
+  "$py" - "$SLUICE_PORT" "$1" <<'PY'
+import socket, struct, sys, time
+port, mode = int(sys.argv[1]), sys.argv[2]
+start = time.monotonic()
+s = socket.create_connection(("127.0.0.1", port), timeout=6)
+if mode == "password":
+    params = b"user\0app\0database\0app\0\0"
+    s.sendall(struct.pack("!II", 8 + len(params), 196608) + params)
+data = b""
+try:
+    while True:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+except socket.timeout:
+    print("still open")
+    sys.exit(0)
+while len(data) >= 5:
+    t, n = data[:1], struct.unpack("!I", data[1:5])[0]
+    body, data = data[5:1 + n], data[1 + n:]
+    if t == b"E":
+        fields = dict((f[:1], f[1:].decode()) for f in body.split(b"\0") if f)
+        print("error", fields.get(b"S"), fields.get(b"C"), fields.get(b"M"))
+    else:
+        print("message", t.decode())
+print(f"closed after {time.monotonic() - start:.1f} s")
+PY
+}
+py=/usr/bin/python3
+[[ -x $py ]] || py=$(command -v python3)
+write_config pool_mode=transaction default_pool_size=2 client_login_timeout=1
+sluice_start
+out=$(stalled_login password)
+assert_contains "$out" "message R" "the stalled client got its password request"
+assert_contains "$out" "error FATAL 08P01 client_login_timeout" \
+  "a client that does not answer its password request is told client_login_timeout"
+secs=$(sed -n 's/^closed after \([0-9.]*\) s$/\1/p' <<<"$out")
+[[ -n $secs ]] || fail "the stalled client was not closed: $out"
+awk -v s="$secs" 'BEGIN { exit !(s >= 0.9 && s < 3.5) }' ||
+  fail "client_login_timeout=1 closed the stalled client after $secs s"
+out=$(stalled_login silent)
+secs=$(sed -n 's/^closed after \([0-9.]*\) s$/\1/p' <<<"$out")
+[[ -n $secs ]] || fail "a client that sent nothing was not closed: $out"
+awk -v s="$secs" 'BEGIN { exit !(s >= 0.9 && s < 3.5) }' ||
+  fail "client_login_timeout=1 closed a client that sent nothing after $secs s"
+grep -q "closing because: client_login_timeout" "$SLUICE_LOG" ||
+  fail "no 'closing because: client_login_timeout' in the log"
+# A client that logs in on time keeps its session for longer than the timeout.
+assert_eq "$(psql_sluice app -c 'SELECT pg_sleep(1.5)' -c "SELECT 'kept'" | grep -x kept)" "kept" \
+  "a logged-in client outlives client_login_timeout"
 
 # --- query_wait_notify, and query_timeout while queued (a [users] override).
 write_config pool_mode=transaction default_pool_size=1 query_wait_notify=1

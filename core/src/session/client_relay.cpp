@@ -97,38 +97,25 @@ void ClientSession::start(const std::shared_ptr<ClientSession>& self) {
   asio::co_spawn(self->client_.get_executor(), run(self), asio::detached);
 }
 
-// Login under client_login_timeout. A coroutine of its own, so that its frame (timer included) is
-// freed once the client is logged in: idle sessions keep only the relay's frame.
-Awaitable<bool> ClientSession::login_with_deadline() {
-  SteadyTimer deadline(shard_.io());
-  const double t = runtime_->client_login_timeout;
-  deadline.expires_after(
-      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(t > 0 ? t : 1e9)));
-  deadline.async_wait([weak = weak_from_this()](boost::system::error_code e) {
-    if (e) return;
-    if (auto s = weak.lock()) {
-      s->close_reason_ = "client_login_timeout";
-      boost::system::error_code ignored;
-      s->client_.cancel(ignored);
-    }
-  });
-  bool logged_in = false;
-  try {
-    logged_in = co_await login();
-  } catch (const std::exception& e) {
-    if (close_reason_.empty()) close_reason_ = std::string("login failed: ") + e.what();
-  }
-  deadline.cancel();
-  login_secrets_.reset();
-  co_return logged_in;
-}
-
-// The login coroutine. A logged-in client then waits for its first bytes with no coroutine at all
-// (wait_for_first_bytes): an idle client costs its session object and one pending wait.
+// The login coroutine, under client_login_timeout (which the shard's janitor enforces, as
+// PgBouncer's does: on_janitor). A logged-in client then waits for its first bytes with no
+// coroutine at all (wait_for_first_bytes): an idle client costs its session object and one
+// pending wait.
 Awaitable<void> ClientSession::run(std::shared_ptr<ClientSession> self) {
   boost::system::error_code ec;
   self->client_.non_blocking(true, ec);
-  bool logged_in = co_await self->login_with_deadline();
+  self->logging_in_ = true;
+  bool logged_in = false;
+  try {
+    logged_in = co_await self->login();
+  } catch (const std::exception& e) {
+    if (self->close_reason_.empty()) self->close_reason_ = std::string("login failed: ") + e.what();
+  }
+  self->logging_in_ = false;
+  // A login that was waiting on something else than the client (a server for the welcome, an
+  // auth_query) may have finished after its time was up: it fails all the same.
+  if (self->login_timed_out_) logged_in = false;
+  self->login_secrets_.reset();
   if (logged_in && !self->console_) {
     // Listed, and under client_idle_timeout, from now on (as when client_loop starts).
     self->relaying_ = true;

@@ -86,7 +86,6 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
                                         void(std::shared_ptr<ClientSession>)>::handler_type;
 
   // Login phase (client_login.cpp). Returns false when the client must be closed.
-  Awaitable<bool> login_with_deadline();
   Awaitable<bool> login();
   Awaitable<bool> authenticate(const std::string& user, const std::string& database);
   std::string finish_authentication(const sluice_auth_output& out, const char* secret);
@@ -258,14 +257,16 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   bool track_statements_ = false;     // decided when the relay starts
   // Flags and small fields of the whole session, together (no padding holes: every connected
   // client has one of these objects).
-  bool relaying_ = false;       // logged in, in client_loop
-  bool console_ = false;        // logged in to the admin console
-  bool link_waited_ = false;    // the last link_server queued for a server
-  bool suspender_ = false;      // this console client issued SUSPEND
-  bool console_admin_ = false;  // in admin_users (else stats_users: SHOW only)
-  bool own_uid_admin_ = false;  // "pgbouncer" over the Unix socket with the daemon's uid
-  bool wait_notified_ = false;  // query_wait_notify sent for this wait
-  bool fatal_pending_ = false;  // kill(): send FATAL close_reason_ once the loops are done
+  bool logging_in_ = false;       // in login(), under client_login_timeout
+  bool login_timed_out_ = false;  // client_login_timeout passed during login(): it fails
+  bool relaying_ = false;         // logged in, in client_loop
+  bool console_ = false;          // logged in to the admin console
+  bool link_waited_ = false;      // the last link_server queued for a server
+  bool suspender_ = false;        // this console client issued SUSPEND
+  bool console_admin_ = false;    // in admin_users (else stats_users: SHOW only)
+  bool own_uid_admin_ = false;    // "pgbouncer" over the Unix socket with the daemon's uid
+  bool wait_notified_ = false;    // query_wait_notify sent for this wait
+  bool fatal_pending_ = false;    // kill(): send FATAL close_reason_ once the loops are done
   bool client_gone_ = false;
   bool server_broken_ = false;
   bool client_key_valid_ = false;

@@ -1,6 +1,7 @@
 // Client-side timeouts, checked by the shard's janitor three times a second (as PgBouncer's
-// janitor does): client_idle_timeout, query_timeout, idle_transaction_timeout,
-// transaction_timeout, and the query_wait_notify NOTICE. The data path only stamps times.
+// janitor does): client_login_timeout, client_idle_timeout, query_timeout,
+// idle_transaction_timeout, transaction_timeout, and the query_wait_notify NOTICE. The data path
+// only stamps times.
 #include <spdlog/spdlog.h>
 
 #include "protocol/backend_messages.hpp"
@@ -17,6 +18,21 @@ double seconds_since(std::chrono::steady_clock::time_point since,
 }  // namespace
 
 void ClientSession::on_janitor(const JanitorTick& tick) {
+  if (logging_in_) {
+    // client_login_timeout: the login's pending read or write ends, and so does the login. Again
+    // at each tick while the login lasts (it may have been waiting on something else).
+    const double t = runtime_->client_login_timeout;
+    if (t > 0 && seconds_since(connected_at_, tick.now) >= t) {
+      close_reason_ = "client_login_timeout";
+      login_timed_out_ = true;
+      // As PgBouncer: the client is told (FATAL client_login_timeout, by end_session once the
+      // login has ended), unless it is in the middle of TLS, where plain bytes would be noise.
+      fatal_pending_ = !client_tls_;
+      boost::system::error_code ec;
+      client_.cancel(ec);
+    }
+    return;
+  }
   if (!relaying_ || client_gone_) return;
   const SessionTimeouts& t = tick.runtime->timeouts_for(user_);
   if (waiting_since_ != kNever) {

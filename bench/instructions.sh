@@ -13,7 +13,8 @@
 # sluice's libc, libstdc++, Boost and the plugins.
 # Output: bench/results/instructions/summary.md, and per pooler the callgrind file of the longer
 # process, `callgrind_annotate --inclusive=yes` of it (<pooler>.annotate.txt) and the difference
-# of the two processes per function and transaction, largest first (<pooler>.per-tx.txt).
+# of the two processes per function and transaction, largest first (<pooler>.per-tx.txt: inclusive;
+# <pooler>.per-tx-self.txt: self cost).
 # Knobs: INSTR_TARGETS ("pgbouncer sluice1"), INSTR_TX_SHORT (20), INSTR_TX_LONG (120),
 # INSTR_PGBENCH_ARGS ("-S"; e.g. "-S -M extended"), INSTR_CLIENTS (10; above the pool size of 20
 # clients queue for servers), INSTR_OUT.
@@ -106,6 +107,11 @@ for t in ${INSTR_TARGETS:-pgbouncer sluice1}; do
   callgrind_annotate --inclusive=yes --threshold=100 "$T/$t.$LONG.callgrind" >"$OUT/$t.annotate.txt" 2>/dev/null
   python3 "$HERE/lib/callgrind_diff.py" "$T/$t.short.annotate.txt" "$OUT/$t.annotate.txt" \
     "$((l_tx - s_tx))" 60 >"$OUT/$t.per-tx.txt"
+  # The same difference by self cost: where the instructions themselves are.
+  callgrind_annotate --inclusive=no --auto=no --threshold=100 "$T/$t.$SHORT.callgrind" >"$T/$t.short.self.txt" 2>/dev/null
+  callgrind_annotate --inclusive=no --auto=no --threshold=100 "$T/$t.$LONG.callgrind" >"$T/$t.long.self.txt" 2>/dev/null
+  python3 "$HERE/lib/callgrind_diff.py" "$T/$t.short.self.txt" "$T/$t.long.self.txt" \
+    "$((l_tx - s_tx))" 80 >"$OUT/$t.per-tx-self.txt"
   echo "| $t | $s_ir | $l_ir | $((l_tx - s_tx)) | **$per** |" >>"$OUT/summary.md"
   log "$t: $per instructions per transaction"
 done

@@ -1,11 +1,12 @@
 // The daemon's global operator new/delete: a small per-thread cache of freed blocks in front of
 // malloc, for the sizes sessions allocate and free over and over (coroutine frames, Asio
-// operations, login strings). glibc's malloc/free cost about 150 instructions for such a pair here
-// (its checks and bins; frames above 1 KB miss its per-thread cache); a cached block costs a pop
-// and a push. Every block comes from malloc and any block may go back to free, so blocks can cross
-// threads and other allocators' blocks can arrive here: a freed block's size class comes from
-// malloc_usable_size, never from what the caller says. Per thread at most kBudget bytes are kept.
-// Not built with sanitizers (they must see every allocation).
+// operations, login strings). glibc's malloc/free cost about 150 instructions for such a pair
+// here (its checks and bins; frames above 1 KB miss its per-thread cache); a cached block costs a
+// pop and a push. Blocks are cut in glibc's own size steps, so none is bigger than malloc would
+// make it (idle clients cost what they did). Every block comes from malloc and any block may go
+// back to free, so blocks can cross threads and other allocators' blocks can arrive here: a freed
+// block's size class comes from malloc_usable_size, never from what the caller says. Per thread
+// at most kBudget bytes are kept. Not built with sanitizers (they must see every allocation).
 #if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 
 #include <malloc.h>
@@ -16,10 +17,23 @@
 
 namespace {
 
-constexpr std::size_t kGranule = 64;
-constexpr std::size_t kMaxCached = 8192;
-constexpr std::size_t kClasses = kMaxCached / kGranule;  // class c: blocks of (c + 1) * 64 bytes
+// Size classes follow glibc's chunks (x86-64: 16-byte steps, 8 bytes of header), so a cached block
+// is exactly as big as malloc would have made it: class c serves requests of up to
+// kSmallest + 16 c bytes, which is what malloc_usable_size reports for such a block.
+constexpr std::size_t kStep = 16;
+constexpr std::size_t kSmallest = 24;
+constexpr std::size_t kClasses = 512;                    // up to 8,200 bytes
 constexpr std::size_t kBudget = std::size_t{64} * 1024;  // bytes kept per thread, at most
+
+constexpr std::size_t class_size(std::size_t c) {
+  return kSmallest + c * kStep;
+}
+constexpr std::size_t class_for_request(std::size_t n) {  // smallest class that holds n
+  return n <= kSmallest ? 0 : (n - kSmallest + kStep - 1) / kStep;
+}
+constexpr std::size_t class_for_usable(std::size_t u) {  // largest class a block of u bytes serves
+  return (u - kSmallest) / kStep;
+}
 
 struct FreeBlock {
   FreeBlock* next;
@@ -31,14 +45,14 @@ thread_local std::size_t t_cached;
 
 void* allocate(std::size_t n) {
   if (n == 0) n = 1;
-  if (n <= kMaxCached) {
-    const std::size_t c = (n - 1) / kGranule;
+  const std::size_t c = class_for_request(n);
+  if (c < kClasses) {
     if (FreeBlock* b = t_bins[c]) {
       t_bins[c] = b->next;
-      t_cached -= (c + 1) * kGranule;
+      t_cached -= class_size(c);
       return b;
     }
-    n = (c + 1) * kGranule;  // so the block can serve its whole class when it comes back
+    n = class_size(c);  // what malloc would round it up to anyway
   }
   for (;;) {
     if (void* p = std::malloc(n)) return p;
@@ -51,19 +65,22 @@ void* allocate(std::size_t n) {
 void deallocate(void* p) noexcept {
   if (!p) return;
   const std::size_t usable = ::malloc_usable_size(p);
-  if (usable >= kGranule) {
-    const std::size_t c = usable / kGranule - 1;  // largest class the block can serve
-    const std::size_t size = (c + 1) * kGranule;
-    if (c < kClasses && t_cached + size <= kBudget) {
+  if (usable >= kSmallest) {
+    const std::size_t c = class_for_usable(usable);
+    if (c < kClasses && t_cached + class_size(c) <= kBudget) {
       auto* b = static_cast<FreeBlock*>(p);
       b->next = t_bins[c];
       t_bins[c] = b;
-      t_cached += size;
+      t_cached += class_size(c);
       return;
     }
   }
   std::free(p);
 }
+
+static_assert(class_for_request(class_size(7)) == 7 && class_for_usable(class_size(7)) == 7);
+static_assert(class_for_request(class_size(7) + 1) == 8 &&
+              class_for_usable(class_size(8) - 1) == 7);
 
 }  // namespace
 

@@ -46,6 +46,8 @@ class TlsChannel {
   // socket being readable, so do not wait for readability first. (Not SSL_has_pending: that is
   // also true for a record only partly received, and skipping the wait then spins the shard.)
   bool has_pending() const { return SSL_pending(ssl_) > 0; }
+  // The handshake has completed.
+  bool established() const { return established_; }
   // Any bytes read from the socket and not handed out yet, even part of a record: an idle server
   // that sent something.
   bool has_unread_bytes() const { return SSL_has_pending(ssl_) == 1; }

@@ -34,6 +34,7 @@ const std::string* ClientSession::tracked_name(std::string_view name) const {
 }
 
 Awaitable<void> ClientSession::send_fatal(std::string_view sqlstate, std::string_view message) {
+  fatal_pending_ = false;  // one FATAL per client: end_session sends none after this one
   if (runtime_ && runtime_->log_pooler_errors)
     spdlog::warn("{}pooler error: {}", prefix(), message);
   std::string out;

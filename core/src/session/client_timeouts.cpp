@@ -19,15 +19,18 @@ double seconds_since(std::chrono::steady_clock::time_point since,
 
 void ClientSession::on_janitor(const JanitorTick& tick) {
   if (logging_in_) {
-    // client_login_timeout: the login's pending read or write ends, and so does the login. Again
-    // at each tick while the login lasts (it may have been waiting on something else).
+    // client_login_timeout: the login's pending read or write ends, and so does the login. (A
+    // login waiting on something else, a server for the welcome or an auth_query, fails when
+    // that wait ends: run() checks login_timed_out_.)
     const double t = runtime_->client_login_timeout;
-    if (t > 0 && seconds_since(connected_at_, tick.now) >= t) {
+    if (t > 0 && !login_timed_out_ && seconds_since(connected_at_, tick.now) >= t) {
       close_reason_ = "client_login_timeout";
       login_timed_out_ = true;
       // As PgBouncer: the client is told (FATAL client_login_timeout, by end_session once the
-      // login has ended), unless it is in the middle of TLS, where plain bytes would be noise.
-      fatal_pending_ = !client_tls_;
+      // login has ended, unless the login sent a FATAL of its own), except in the middle of a
+      // TLS handshake, where it could not be read.
+      fatal_pending_ = !client_tls_ || client_tls_->established();
+      // Once: a later cancel could cut a message the login is writing in two.
       boost::system::error_code ec;
       client_.cancel(ec);
     }

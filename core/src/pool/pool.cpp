@@ -513,11 +513,6 @@ bool Pool::drained() const {
   return active_ == 0 && login_ == 0 && idle_.empty();
 }
 
-const ParamList* Pool::welcome() const {
-  std::lock_guard lock(mu_);
-  return welcome_ ? &*welcome_ : nullptr;
-}
-
 const WelcomeView* Pool::welcome_view(const std::vector<std::string>& names) {
   std::lock_guard lock(mu_);
   if (!welcome_) return nullptr;

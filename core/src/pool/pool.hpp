@@ -64,10 +64,8 @@ class Pool : public std::enable_shared_from_this<Pool> {
   // Closes a server that must not be reused and frees its slot. Thread-safe.
   void discard(std::unique_ptr<ServerConnection> server);
 
-  // ParameterStatus values of the pool's first server login, sent to clients at login; null until
-  // then. Set once and never changed: the pointer stays valid as long as the pool.
-  const ParamList* welcome() const;
-  // The welcome as a login sends it, for the tracked list `names` (pool/welcome_view.hpp); null
+  // The pool's welcome (the ParameterStatus values of its first server login, set once and never
+  // changed) as a login sends it, for the tracked list `names` (pool/welcome_view.hpp); null
   // until the welcome is known. Built at the first call for a list (compared by value: a RELOAD
   // may change track_extra_parameters) and kept as long as the pool, like the welcome.
   const WelcomeView* welcome_view(const std::vector<std::string>& names);

@@ -371,8 +371,23 @@ EOF
   if (( EUID == 0 )); then
     chown postgres "$PG_DATA/postgresql.conf" "$PG_DATA/pg_hba.conf"
   fi
-  as_pg "$PG_BINDIR/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 -o "-c port=$PG_PORT" start \
-    >"$IT_TMP/pg_ctl.log" 2>&1 || { cat "$IT_TMP/pg_ctl.log" >&2; fail "pg_ctl start failed"; }
+  local attempt
+  for attempt in 1 2 3; do
+    if as_pg "$PG_BINDIR/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 -o "-c port=$PG_PORT" start \
+      >"$IT_TMP/pg_ctl.log" 2>&1; then
+      break
+    fi
+    # Tests run in parallel: another one may have taken the port between free_port and now (seen
+    # once in CI). Then again on another port; any other failure is final.
+    if ((attempt < 3)) && grep -q "Address already in use" "$PG_LOG"; then
+      log "port $PG_PORT was taken meanwhile; starting PostgreSQL on another one"
+      PG_PORT=$(free_port) || fail "no free port for PostgreSQL"
+      : >"$PG_LOG"
+      continue
+    fi
+    cat "$IT_TMP/pg_ctl.log" >&2
+    fail "pg_ctl start failed"
+  done
   PG_STARTED=1
   log "PostgreSQL up on 127.0.0.1:$PG_PORT (socket dir $PG_SOCK)"
 

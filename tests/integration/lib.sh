@@ -211,6 +211,7 @@ it_cleanup() {
     as_pg "$PG_BINDIR/pg_ctl" -D "$PG_DATA" -m immediate -w -t 30 stop >/dev/null 2>&1
     PG_STARTED=0
   fi
+  free_ports_release
   if (( rc != 0 && IT_FAILED == 0 )); then
     dump_logs
   fi
@@ -250,9 +251,43 @@ bg() {
 # Ports
 # ---------------------------------------------------------------------------------------------
 
-# free_port: print a TCP port on 127.0.0.1 that nothing listens on. Picks from 20000-32767 (below
-# Linux's ephemeral range, so outgoing connections do not take it between pick and use).
+# free_port: print a TCP port on 127.0.0.1 that nothing listens on and that no other test running
+# now has reserved. Picks from 20000-32767 (below Linux's ephemeral range, so outgoing connections
+# do not take it between pick and use). Tests run in parallel and keep a port across restarts of
+# their sluice or PostgreSQL, when the port is free for a moment: the reservation (a directory
+# named for the port in $IT_PORT_DIR, holding this test's pid) stops another test from picking it
+# then. it_cleanup gives the test's ports back; a reservation whose test is gone is taken over.
+IT_PORT_DIR=/tmp/sluice-it-ports
 free_port() {
+  local port i owner
+  [[ -d $IT_PORT_DIR ]] || mkdir -m 1777 "$IT_PORT_DIR" 2>/dev/null
+  for ((i = 0; i < 50; i++)); do
+    port=$(unbound_port) || return 1
+    if ! mkdir "$IT_PORT_DIR/$port" 2>/dev/null; then
+      owner=$(cat "$IT_PORT_DIR/$port/pid" 2>/dev/null)
+      # kill -0 on another user's live process fails with EPERM: /proc tells alive from gone.
+      [[ -n $owner && -d /proc/$owner ]] && continue
+      rm -rf "${IT_PORT_DIR:?}/$port" 2>/dev/null
+      mkdir "$IT_PORT_DIR/$port" 2>/dev/null || continue
+    fi
+    printf '%s\n' "$$" >"$IT_PORT_DIR/$port/pid"
+    printf '%s\n' "$port"
+    return 0
+  done
+  return 1
+}
+
+# free_ports_release: give back the ports this test reserved (called by it_cleanup).
+free_ports_release() {
+  local d
+  for d in "$IT_PORT_DIR"/*/; do
+    [[ -f ${d}pid && $(cat "${d}pid" 2>/dev/null) == "$$" ]] && rm -rf "$d"
+  done
+  return 0
+}
+
+# unbound_port: a random port in 20000-32767 that nothing is bound to right now.
+unbound_port() {
   local py
   py=$(command -v python3 || true)
   [[ -x /usr/bin/python3 ]] && py=/usr/bin/python3
@@ -584,13 +619,24 @@ sluice_start() {
     rc=0
     "$PG_BINDIR/pg_isready" -q -h 127.0.0.1 -p "$SLUICE_PORT" -U app -d app -t 2 || rc=$?
     # 0 = accepting, 1 = rejecting (still: something answered the protocol), 2 = no response.
-    if (( rc == 0 || rc == 1 )); then
+    if (( rc == 0 || rc == 1 )) && sluice_owns_port; then
       log "sluice (pid $SLUICE_PID) answers on 127.0.0.1:$SLUICE_PORT"
       return 0
     fi
     sleep 0.1
   done
   fail "sluice did not answer on 127.0.0.1:$SLUICE_PORT within 30 s"
+}
+
+# sluice_owns_port: false when the listener on 127.0.0.1:$SLUICE_PORT is another process's (then
+# our daemon cannot bind and will exit with its reason), so an answer from it is not taken for
+# ours. True where ss cannot tell the owner.
+sluice_owns_port() {
+  command -v ss >/dev/null 2>&1 || return 0
+  local listeners
+  listeners=$(ss -ltnpH "sport = :$SLUICE_PORT" 2>/dev/null) || return 0
+  [[ $listeners == *"pid="* ]] || return 0
+  [[ $listeners == *"pid=$SLUICE_PID,"* ]]
 }
 
 # sluice_alive: fail unless the daemon is still running.

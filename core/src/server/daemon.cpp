@@ -19,6 +19,7 @@
 #include "admin/state_source.hpp"
 #include "config/config.hpp"
 #include "config/userlist.hpp"
+#include "memory/thread_cache.hpp"
 #include "plugin/host_api.hpp"
 #include "plugin/loader.hpp"
 #include "plugin/registry.hpp"
@@ -459,13 +460,16 @@ void Daemon::janitor_tick() {
       status.replace(at, 3, " \u03bcs");
     systemd::notify("STATUS=" + status);
   }
-  // Client timeouts: each shard visits its own sessions on its own thread.
+  // Client timeouts: each shard visits its own sessions on its own thread. There, too, the
+  // thread's cache of freed blocks gives back what it did not use since the last tick.
   for (auto& shard : shards_) {
     asio::post(shard->io(), [runtime, sh = shard.get()] {
       JanitorTick tick{Clock::now(), runtime.get()};
       sh->sessions().for_each([&](ShardMember& m) { m.on_janitor(tick); });
+      memory::trim_thread_cache();
     });
   }
+  memory::trim_thread_cache();
   if (shutting_down_ &&
       (ctx_->client_count.load() == 0 || (wait_for_servers_ && pools_.drained("")))) {
     start_shutdown(true);

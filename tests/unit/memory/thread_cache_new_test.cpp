@@ -1,8 +1,10 @@
 // The per-thread cache behind the daemon's operator new/delete: freed blocks of a size class come
 // back for the next request of that class (LIFO), blocks from malloc or from another thread are
-// taken in by their usable size, the cache keeps at most 64 KB per thread, and failures follow the
-// standard (bad_alloc, or nullptr from the nothrow forms). With sanitizers the file defines nothing
-// (they must see every allocation): only the standard behaviour is checked then.
+// taken in by their usable size, the cache keeps at most 64 KB per thread and, when trimmed (the
+// janitor's trim_thread_cache), gives back the blocks it did not hand out since the last trim, and
+// failures follow the standard (bad_alloc, or nullptr from the nothrow forms). With sanitizers the
+// file defines nothing (they must see every allocation): only the standard behaviour is checked
+// then.
 #include <gtest/gtest.h>
 #include <malloc.h>
 
@@ -14,6 +16,8 @@
 #include <set>
 #include <thread>
 #include <vector>
+
+#include "memory/thread_cache.hpp"
 
 namespace {
 
@@ -111,27 +115,70 @@ TEST(ThreadCacheNew, live_blocks_are_distinct) {
   for (void* p : live) ::operator delete(p);
 }
 
+// What goes back to glibc shows as free bytes in its arena; what the cache keeps does not.
+// (8 KB blocks are beyond glibc's own per-thread cache; no trimming by glibc during the tests.)
+constexpr size_t kBlock = 8192;  // class of 8,200 bytes, the largest the cache takes
+
 TEST(ThreadCacheNew, the_cache_keeps_at_most_64_kb_per_thread) {
   if (!kCached) GTEST_SKIP() << "sanitizer build: the standard operator new is in use";
-  // What goes back to glibc shows as free bytes in its arena; what the cache keeps does not.
-  // (8 KB blocks are beyond glibc's own per-thread cache; no trimming during the test.)
   ASSERT_EQ(mallopt(M_TRIM_THRESHOLD, 64 << 20), 1);
   std::thread t([] {  // a fresh thread: its cache starts empty
-    constexpr size_t kSize = 8192;
     std::vector<void*> blocks;
     blocks.reserve(20);
-    for (int i = 0; i < 20; ++i) blocks.push_back(::operator new(kSize));
+    for (int i = 0; i < 20; ++i) blocks.push_back(::operator new(kBlock));
     const size_t before = mallinfo2().fordblks;
     for (void* p : blocks) ::operator delete(p);
     const size_t freed = mallinfo2().fordblks - before;
     // At most 64 KB stay in the cache: 7 blocks of 8,200 bytes (fewer if the thread's start-up
     // left something there), so at least 13 go back to malloc.
-    EXPECT_GE(freed, 13 * kSize);
-    EXPECT_LT(freed, 20 * kSize);  // and some were kept
+    EXPECT_GE(freed, 13 * kBlock);
+    EXPECT_LT(freed, 20 * kBlock);  // and some were kept
     // The next request of that class is served from the cache: one of those blocks.
-    void* again = ::operator new(kSize);
+    void* again = ::operator new(kBlock);
     EXPECT_NE(std::find(blocks.begin(), blocks.end(), again), blocks.end());
     ::operator delete(again);
+  });
+  t.join();
+}
+
+TEST(ThreadCacheNew, a_trim_gives_back_the_blocks_not_handed_out_since_the_last_trim) {
+  if (!kCached) GTEST_SKIP() << "sanitizer build: the standard operator new is in use";
+  ASSERT_EQ(mallopt(M_TRIM_THRESHOLD, 64 << 20), 1);
+  std::thread t([] {
+    // Whatever the thread's start-up left goes at the second of two trims with nothing between.
+    sluice::memory::trim_thread_cache();
+    sluice::memory::trim_thread_cache();
+    std::vector<void*> blocks;
+    blocks.reserve(6);
+    for (int i = 0; i < 6; ++i) blocks.push_back(::operator new(kBlock));
+    for (void* p : blocks) ::operator delete(p);  // cached (6 x 8,200 < 64 KB), newest first
+    size_t before = mallinfo2().fordblks;
+    // Freed since the last trim, but that trim saw none of them: nothing is known unused yet.
+    sluice::memory::trim_thread_cache();
+    EXPECT_LT(mallinfo2().fordblks - before, kBlock);
+    // Until the next trim two are handed out and come back: the four others were not needed.
+    void* a = ::operator new(kBlock);
+    void* b = ::operator new(kBlock);
+    EXPECT_EQ(a, blocks[5]);  // the most recently freed first
+    EXPECT_EQ(b, blocks[4]);
+    ::operator delete(b);
+    ::operator delete(a);
+    before = mallinfo2().fordblks;
+    sluice::memory::trim_thread_cache();
+    EXPECT_GE(mallinfo2().fordblks - before, 4 * kBlock);
+    EXPECT_LT(mallinfo2().fordblks - before, 6 * kBlock);
+    // The two that were used are still cached: they serve the next requests.
+    void* c = ::operator new(kBlock);
+    void* d = ::operator new(kBlock);
+    EXPECT_EQ(c, a);
+    EXPECT_EQ(d, b);
+    ::operator delete(d);
+    ::operator delete(c);
+    // Then a trim with nothing handed out since the last one empties the class.
+    sluice::memory::trim_thread_cache();
+    before = mallinfo2().fordblks;
+    sluice::memory::trim_thread_cache();
+    EXPECT_GE(mallinfo2().fordblks - before, 2 * kBlock);
   });
   t.join();
 }

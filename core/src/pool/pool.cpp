@@ -155,8 +155,9 @@ Awaitable<AcquireResult> Pool::acquire(double wait_timeout, const asio::io_conte
         std::chrono::duration<double>(Clock::now() - *login_failed_at_).count() <
             limits_.login_retry) {
       AcquireResult failing;
-      failing.error.sqlstate = login_error_.sqlstate.empty() ? "08P01" : login_error_.sqlstate;
-      failing.error.message =
+      failing.error.emplace();
+      failing.error->sqlstate = login_error_.sqlstate.empty() ? "08P01" : login_error_.sqlstate;
+      failing.error->message =
           "server login has been failing, cached error: " + login_error_.message +
           " (server_login_retry)";
       co_return failing;
@@ -497,7 +498,7 @@ void Pool::expire_waiters_locked(Clock::time_point now) {
       continue;
     }
     it = waiters_.erase(it);
-    w->result.error = {"08P01", "query_wait_timeout"};
+    w->result.error = ServerError{"08P01", "query_wait_timeout"};
     w->result.timed_out = true;
     complete_locked(*w);
   }

@@ -25,7 +25,9 @@ struct SocketRow;
 
 struct AcquireResult {
   std::unique_ptr<ServerConnection> server;  // null on error
-  ServerError error;
+  // Why there is no server. Empty when there is one: a result passes through three coroutines
+  // (acquire, link_server, the client loop's), and an empty optional moves no strings.
+  std::optional<ServerError> error;
   bool timed_out = false;  // the wait_timeout passed (error is "query_wait_timeout")
   bool waited = false;     // the caller was queued (no idle server at once)
 };

@@ -105,7 +105,8 @@ Awaitable<AuthQueryResult> ClientSession::run_auth_query(const std::string& user
                                           route.max_user_connections);
   AcquireResult r = co_await pool->acquire(cfg.seconds("query_wait_timeout"), &shard_.io());
   if (!r.server) {
-    failed.error = r.error.message.empty() ? std::string("auth_query: no server") : r.error.message;
+    failed.error = !r.error || r.error->message.empty() ? std::string("auth_query: no server")
+                                                        : r.error->message;
     co_return failed;
   }
   std::unique_ptr<ServerConnection> server = std::move(r.server);

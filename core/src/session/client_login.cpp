@@ -467,10 +467,11 @@ Awaitable<bool> ClientSession::route_and_welcome() {
   if (!welcome) {
     AcquireResult r = co_await pool_->acquire(runtime_->timeouts.query_wait_timeout);
     if (!r.server) {
+      ServerError error;
+      if (r.error) error = std::move(*r.error);
       // No conditional std::string temporary inside co_await: g++ 12 destroys it twice.
-      std::string_view code =
-          r.error.sqlstate.empty() ? std::string_view("08P01") : r.error.sqlstate;
-      co_await send_fatal(code, r.error.message);
+      std::string_view code = error.sqlstate.empty() ? std::string_view("08P01") : error.sqlstate;
+      co_await send_fatal(code, error.message);
       co_return false;
     }
     pool_->release(std::move(r.server));

@@ -346,11 +346,12 @@ Awaitable<bool> ClientSession::link_server(std::string sql) {
       waiting_since_ = kNever;
       link_waited_ = r.waited;
       if (!r.server) {
-        if (r.timed_out && wait_is_query_timeout) r.error.message = "query_timeout";
+        ServerError error;
+        if (r.error) error = std::move(*r.error);
+        if (r.timed_out && wait_is_query_timeout) error.message = "query_timeout";
         // No conditional std::string temporary inside co_await: g++ 12 destroys it twice.
-        std::string_view code =
-            r.error.sqlstate.empty() ? std::string_view("08P01") : r.error.sqlstate;
-        co_await send_fatal(code, r.error.message);
+        std::string_view code = error.sqlstate.empty() ? std::string_view("08P01") : error.sqlstate;
+        co_await send_fatal(code, error.message);
         co_return false;
       }
       if (!attach_server(std::move(r.server), wait_start)) continue;

@@ -146,7 +146,8 @@ TEST(PoolQueue, query_wait_timeout_is_enforced_by_the_janitor_pass) {
   Outcome o = bounded.get();
   EXPECT_FALSE(o.result.server);
   EXPECT_TRUE(o.result.timed_out);
-  EXPECT_EQ(o.result.error.message, "query_wait_timeout");
+  ASSERT_TRUE(o.result.error);
+  EXPECT_EQ(o.result.error->message, "query_wait_timeout");
   EXPECT_EQ(pool.counters().waiting, 1);  // the one without a timeout stays queued
 
   pool.release(std::move(held));

@@ -36,7 +36,12 @@ void set_param(ParamList& params, std::string_view name, std::string_view value)
 }
 
 uint64_t tracked_key(const ParamList& params, const std::vector<std::string>& names) {
-  return tracked_key_of(names, [&](const std::string& name) { return find_param(params, name); });
+  TrackedKey key;
+  for (const auto& name : names) {
+    const std::string* v = find_param(params, name);
+    key.add(name, v ? std::optional<std::string_view>(*v) : std::nullopt);
+  }
+  return key.value();
 }
 
 uint64_t next_connection_id() {

@@ -6,8 +6,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -36,30 +38,44 @@ using ParamList = std::vector<std::pair<std::string, std::string>>;
 // Case-insensitive lookup/update in a ParamList (PostgreSQL GUC names are case-insensitive).
 const std::string* find_param(const ParamList& params, std::string_view name);
 void set_param(ParamList& params, std::string_view name, std::string_view value);
-// A 64-bit hash of `names` with their values (names without one marked absent): equal values give
-// equal keys. A collision (2^-64) could only skip a client's own SETs. `lookup(name)` returns
-// something that tests false for no value and dereferences to the value otherwise.
-template <class Lookup>
-uint64_t tracked_key_of(const std::vector<std::string>& names, Lookup&& lookup) {
-  // FNV-1a over "name=value\0" (or "name\0" when unset) for each name in order, hashed as it goes:
-  // no string is built.
-  uint64_t h = 0xcbf29ce484222325ULL;
-  auto mix = [&h](std::string_view bytes) {
-    for (const char c : bytes) {
-      h ^= static_cast<unsigned char>(c);
-      h *= 0x100000001b3ULL;
+// A 64-bit key of tracked names with their values, built with TrackedKey: equal names and values
+// give equal keys. A collision (2^-64 for unrelated values) could only skip a client's own SETs.
+// Eight bytes at a time (the byte-wise FNV-1a it replaces cost about 1,000 instructions per new
+// client): each piece ends with its length, so the pieces' boundaries are part of the key.
+class TrackedKey {
+ public:
+  void add(std::string_view name, std::optional<std::string_view> value) {
+    piece(name);
+    if (value) {
+      piece(*value);
+    } else {
+      step(uint64_t{0xff} << 56);  // absent: not the tail of any piece (their tag is 0..7)
     }
-  };
-  for (const auto& name : names) {
-    mix(name);
-    if (auto v = lookup(name)) {
-      mix("=");
-      mix(*v);
-    }
-    mix(std::string_view("\0", 1));
   }
-  return h;
-}
+  uint64_t value() const { return h_; }
+
+ private:
+  void step(uint64_t w) {
+    h_ = (h_ ^ w) * 0x9e3779b97f4a7c15ULL;
+    h_ ^= h_ >> 32;
+  }
+  void piece(std::string_view bytes) {
+    const char* p = bytes.data();
+    size_t n = bytes.size();
+    for (; n >= 8; p += 8, n -= 8) {
+      uint64_t w;
+      std::memcpy(&w, p, 8);
+      step(w);
+    }
+    uint64_t tail = 0;
+    if (n > 0) std::memcpy(&tail, p, n);
+    // n < 8. (On a big-endian machine the tag shares a byte with the data: keys never leave the
+    // process, so only "equal in, equal out" matters, and that holds anywhere.)
+    step(tail ^ (uint64_t{n} << 56));
+  }
+  uint64_t h_ = 0xcbf29ce484222325ULL;
+};
+// The key of `names` with their values in `params`.
 uint64_t tracked_key(const ParamList& params, const std::vector<std::string>& names);
 
 // Process-wide connection ids, shared by clients and servers (SHOW CLIENTS/SERVERS `id`).

@@ -30,6 +30,25 @@ class ClientParams {
   std::optional<std::string_view> find(std::string_view name) const;
   // Sets `name` (a tracked name, any spelling) to `value`; a value must not contain NUL.
   void set(std::string_view name, std::string_view value);
+  // fn(index, value) for every tracked name in order, with what find() would give for it: one
+  // walk through the values instead of a find per name.
+  template <class Fn>
+  void visit(Fn&& fn) const {
+    if (!names_) return;
+    size_t pos = 0;
+    for (size_t i = 0; i < names_->size(); ++i) {
+      std::optional<std::string_view> value;
+      if (pos < data_.size() && data_[pos] != '\0') {
+        const size_t end = data_.find('\0', pos + 1);
+        value = std::string_view(data_).substr(pos + 1, end - pos - 1);
+        pos = end + 1;
+      } else {
+        if (pos < data_.size()) ++pos;  // a name never set: "\0"
+        if (defaults_ && i < defaults_->size() && (*defaults_)[i]) value = *(*defaults_)[i];
+      }
+      fn(i, value);
+    }
+  }
 
  private:
   // Index of `name` in names_, or -1.

@@ -254,8 +254,10 @@ std::string ClientSession::tracked_param_sets() {
   // have the same): one string comparison instead of a lookup per tracked name.
   const std::vector<std::string>& names = runtime_->tracked_params;
   if (!client_key_valid_) {
-    client_key_ =
-        tracked_key_of(names, [&](const std::string& n) { return client_params_.find(n); });
+    TrackedKey key;
+    client_params_.visit(
+        [&](size_t i, std::optional<std::string_view> value) { key.add(names[i], value); });
+    client_key_ = key.value();
     client_key_valid_ = true;
   }
   if (!server_->tracked_key_valid) {

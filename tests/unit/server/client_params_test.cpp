@@ -6,10 +6,13 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "pool/server_connection.hpp"
 #include "pool/welcome_view.hpp"
 #include "session/heap_optional.hpp"
 #include "session/lazy_string.hpp"
@@ -90,6 +93,86 @@ TEST(ClientParams, names_never_set_fall_back_to_the_pool_welcome) {
   EXPECT_EQ(welcome[2].second, "UTF8");  // the pool's copy is never written
   const auto v = find_param(p, "DateStyle");
   EXPECT_EQ(v->data()[v->size()], '\0');
+}
+
+// What visit() gives for each tracked name, as "name=value" or "name" when there is none.
+std::vector<std::string> visited(const ClientParams& p) {
+  std::vector<std::string> out;
+  p.visit([&](size_t i, std::optional<std::string_view> v) {
+    out.push_back(kNames[i] + (v ? "=" + std::string(*v) : std::string()));
+  });
+  return out;
+}
+
+TEST(ClientParams, visit_gives_every_tracked_name_what_find_gives) {
+  ClientParams p;
+  EXPECT_TRUE(visited(p).empty());  // no names: nothing to visit
+  p.set_names(&kNames);
+  EXPECT_EQ(visited(p), (std::vector<std::string>{"client_encoding", "DateStyle", "TimeZone",
+                                                  "standard_conforming_strings", "application_name",
+                                                  "IntervalStyle"}));
+  const ParamList welcome{{"TimeZone", "Etc/UTC"}, {"IntervalStyle", "postgres"}};
+  const WelcomeView view = make_welcome_view(welcome, kNames);
+  p.set_defaults(&view.tracked);
+  set_param(p, "DateStyle", "ISO, MDY");
+  set_param(p, "application_name", "");  // set, to the empty string: not absent
+  set_param(p, "TimeZone", "Europe/Paris");
+  EXPECT_EQ(visited(p),
+            (std::vector<std::string>{"client_encoding", "DateStyle=ISO, MDY",
+                                      "TimeZone=Europe/Paris", "standard_conforming_strings",
+                                      "application_name=", "IntervalStyle=postgres"}));
+  // The same as a find per name.
+  p.visit([&](size_t i, std::optional<std::string_view> v) {
+    const auto f = find_param(p, kNames[i]);
+    ASSERT_EQ(v.has_value(), f.has_value()) << kNames[i];
+    if (v) {
+      EXPECT_EQ(*v, *f) << kNames[i];
+    }
+  });
+}
+
+uint64_t key_of(const std::vector<std::pair<std::string, std::optional<std::string>>>& pieces) {
+  TrackedKey k;
+  for (const auto& [name, value] : pieces)
+    k.add(name, value ? std::optional<std::string_view>(*value) : std::nullopt);
+  return k.value();
+}
+
+TEST(TrackedKey, a_client_and_a_server_with_the_same_values_have_the_same_key) {
+  ClientParams client;
+  client.set_names(&kNames);
+  set_param(client, "client_encoding", "UTF8");
+  set_param(client, "DateStyle", "ISO, MDY");
+  set_param(client, "application_name", "a name longer than eight bytes");
+  TrackedKey from_client;
+  client.visit([&](size_t i, std::optional<std::string_view> v) { from_client.add(kNames[i], v); });
+  // A server's list, in another order and spelling, with untracked parameters too.
+  ParamList server{{"application_name", "a name longer than eight bytes"},
+                   {"server_version", "15.0"},
+                   {"datestyle", "ISO, MDY"},
+                   {"client_encoding", "UTF8"}};
+  EXPECT_EQ(tracked_key(server, kNames), from_client.value());
+  set_param(server, "TimeZone", "UTC");  // one the client does not have
+  EXPECT_NE(tracked_key(server, kNames), from_client.value());
+}
+
+TEST(TrackedKey, values_boundaries_and_absence_all_count) {
+  const uint64_t base = key_of({{"a", "xy"}, {"b", "z"}});
+  EXPECT_EQ(key_of({{"a", "xy"}, {"b", "z"}}), base);
+  EXPECT_NE(key_of({{"a", "x"}, {"b", "yz"}}), base);  // a boundary moved
+  EXPECT_NE(key_of({{"a", "xy"}, {"b", "Z"}}), base);  // one byte changed
+  EXPECT_NE(key_of({{"a", "xy"}, {"b", ""}}), base);   // empty
+  EXPECT_NE(key_of({{"a", "xy"}, {"b", std::nullopt}}), key_of({{"a", "xy"}, {"b", ""}}));
+  EXPECT_NE(key_of({{"axy", std::nullopt}, {"b", "z"}}), base);
+  // Each byte of a longer value, at each position of its 8-byte words, changes the key.
+  const std::string v = "0123456789abcdefghij";
+  const uint64_t whole = key_of({{"n", v}});
+  for (size_t i = 0; i < v.size(); ++i) {
+    std::string w = v;
+    w[i] = static_cast<char>(w[i] ^ 0x20);
+    EXPECT_NE(key_of({{"n", w}}), whole) << "byte " << i;
+  }
+  EXPECT_NE(key_of({{"n", v + std::string(1, '\0')}}), whole);  // a trailing zero byte too
 }
 
 // ParameterStatus as the protocol documents it: 'S', Int32 length (itself included), name and

@@ -259,22 +259,49 @@ bg() {
 # then. it_cleanup gives the test's ports back; a reservation whose test is gone is taken over.
 IT_PORT_DIR=/tmp/sluice-it-ports
 free_port() {
-  local port i owner
-  [[ -d $IT_PORT_DIR ]] || mkdir -m 1777 "$IT_PORT_DIR" 2>/dev/null
+  local port i
+  if ! port_reservations_usable; then
+    # Say why, then pick without reserving (as before reservations existed).
+    log "free_port: $IT_PORT_DIR is not usable: ports are not reserved"
+    unbound_port
+    return
+  fi
   for ((i = 0; i < 50; i++)); do
     port=$(unbound_port) || return 1
-    if ! mkdir "$IT_PORT_DIR/$port" 2>/dev/null; then
-      owner=$(cat "$IT_PORT_DIR/$port/pid" 2>/dev/null)
-      # kill -0 on another user's live process fails with EPERM: /proc tells alive from gone.
-      [[ -n $owner && -d /proc/$owner ]] && continue
-      rm -rf "${IT_PORT_DIR:?}/$port" 2>/dev/null
-      mkdir "$IT_PORT_DIR/$port" 2>/dev/null || continue
+    if reserve_port "$port"; then
+      printf '%s\n' "$port"
+      return 0
     fi
-    printf '%s\n' "$$" >"$IT_PORT_DIR/$port/pid"
-    printf '%s\n' "$port"
-    return 0
   done
   return 1
+}
+
+# port_reservations_usable: $IT_PORT_DIR exists (made world-writable and sticky, as /tmp) with
+# its lock file, and this user can write there.
+port_reservations_usable() {
+  [[ -d $IT_PORT_DIR ]] || mkdir -m 1777 "$IT_PORT_DIR" 2>/dev/null || [[ -d $IT_PORT_DIR ]] || return 1
+  if [[ ! -e $IT_PORT_DIR/.lock ]]; then
+    (umask 0111 && : >>"$IT_PORT_DIR/.lock") 2>/dev/null
+  fi
+  [[ -w $IT_PORT_DIR && -r $IT_PORT_DIR/.lock ]]
+}
+
+# reserve_port PORT: true if PORT is now reserved for this test. Under an exclusive lock, so that
+# two tests never both take a port, nor a stale reservation (its test gone) over.
+reserve_port() {
+  local port=$1
+  (
+    flock -x -w 10 9 || exit 1
+    local dir=$IT_PORT_DIR/$port owner
+    if [[ -d $dir ]]; then
+      owner=$(cat "$dir/pid" 2>/dev/null)
+      # kill -0 on another user's live process fails with EPERM: /proc tells alive from gone.
+      [[ -n $owner && -d /proc/$owner ]] && exit 1
+      rm -rf "${dir:?}" 2>/dev/null || exit 1
+    fi
+    mkdir "$dir" 2>/dev/null || exit 1
+    printf '%s\n' "$$" >"$dir/pid"
+  ) 9<"$IT_PORT_DIR/.lock"
 }
 
 # free_ports_release: give back the ports this test reserved (called by it_cleanup).
@@ -630,11 +657,12 @@ sluice_start() {
 
 # sluice_owns_port: false when the listener on 127.0.0.1:$SLUICE_PORT is another process's (then
 # our daemon cannot bind and will exit with its reason), so an answer from it is not taken for
-# ours. True where ss cannot tell the owner.
+# ours. True where ss cannot tell the owner; false when nothing listens there.
 sluice_owns_port() {
   command -v ss >/dev/null 2>&1 || return 0
   local listeners
   listeners=$(ss -ltnpH "sport = :$SLUICE_PORT" 2>/dev/null) || return 0
+  [[ -n $listeners ]] || return 1  # whatever answered is gone: not ours
   [[ $listeners == *"pid="* ]] || return 0
   [[ $listeners == *"pid=$SLUICE_PID,"* ]]
 }

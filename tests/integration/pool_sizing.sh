@@ -43,7 +43,7 @@ assert_eq "$(app_backends)" "2" "pool_size 1 + reserve 1 = 2 servers"
 wait "$holder" || fail "the holding client failed"
 
 # --- server_login_retry: after a failed login, the next client fails at once with the cache.
-dead_port=$(free_port)
+dead_port=$(free_port) || fail "no free port for the dead host"
 write_config server_login_retry=30 server_connect_timeout=3
 sed -i "/^\[databases\]/a down = host=127.0.0.1 port=$dead_port dbname=app" "$SLUICE_CONFIG"
 sluice_start

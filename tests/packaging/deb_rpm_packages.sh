@@ -102,7 +102,7 @@ chmod -R a+rX "$root"
 run_dir=$IT_TMP/run
 mkdir -p "$run_dir"
 chown "$(it_service_user)" "$run_dir" 2>/dev/null || true
-port=$(free_port)
+port=$(free_port) || fail "no free port for the packaged daemon"
 daemon_log=$IT_TMP/packaged.out
 as_user=()
 ((EUID == 0)) && as_user=(setpriv --reuid="$(it_service_user)" --regid="$(id -g "$(it_service_user)")" --init-groups --)

@@ -50,8 +50,8 @@ struct FreeBlock {
 thread_local FreeBlock* t_bins[kClasses];
 thread_local std::size_t t_cached;
 // Blocks per class now, and the fewest since the last trim (those were not needed meanwhile).
-thread_local std::uint32_t t_count[kClasses];
-thread_local std::uint32_t t_low[kClasses];
+thread_local std::uint16_t t_count[kClasses];
+thread_local std::uint16_t t_low[kClasses];
 
 void* allocate(std::size_t n) {
   if (n == 0) n = 1;
@@ -90,6 +90,7 @@ void deallocate(void* p) noexcept {
   std::free(p);
 }
 
+static_assert(kBudget / kSmallest <= UINT16_MAX);  // no class can hold more blocks than a count
 static_assert(class_for_request(class_size(7)) == 7 && class_for_usable(class_size(7)) == 7);
 static_assert(class_for_request(class_size(7) + 1) == 8 &&
               class_for_usable(class_size(8) - 1) == 7);
@@ -101,10 +102,10 @@ namespace sluice::memory {
 void trim_thread_cache() noexcept {
   for (std::size_t c = 0; c < kClasses; ++c) {
     // The list's tail: the t_low oldest blocks, none of which was handed out since the last trim.
-    const std::uint32_t unused = t_low[c];
+    const std::uint16_t unused = t_low[c];
     if (unused > 0) {
       FreeBlock** cut = &t_bins[c];
-      for (std::uint32_t i = unused; i < t_count[c]; ++i) cut = &(*cut)->next;
+      for (std::uint16_t i = unused; i < t_count[c]; ++i) cut = &(*cut)->next;
       FreeBlock* b = *cut;
       *cut = nullptr;
       while (b) {
@@ -112,7 +113,7 @@ void trim_thread_cache() noexcept {
         std::free(b);
         b = next;
       }
-      t_count[c] -= unused;
+      t_count[c] = static_cast<std::uint16_t>(t_count[c] - unused);
       t_cached -= unused * class_size(c);
     }
     t_low[c] = t_count[c];

@@ -30,6 +30,8 @@ struct AcquireResult {
   std::optional<ServerError> error;
   bool timed_out = false;  // the wait_timeout passed (error is "query_wait_timeout")
   bool waited = false;     // the caller was queued (no idle server at once)
+  // The error, moved out (empty fields when none was set).
+  ServerError take_error() { return error ? std::move(*error) : ServerError{}; }
 };
 
 struct PoolCounters {

@@ -41,7 +41,9 @@ void set_param(ParamList& params, std::string_view name, std::string_view value)
 // A 64-bit key of tracked names with their values, built with TrackedKey: equal names and values
 // give equal keys. A collision (2^-64 for unrelated values) could only skip a client's own SETs.
 // Eight bytes at a time (the byte-wise FNV-1a it replaces cost about 1,000 instructions per new
-// client): each piece ends with its length, so the pieces' boundaries are part of the key.
+// client). A piece's full words go through one mixing step and its closing word (the last
+// length % 8 bytes, tagged with that count) through another, so no run of data words can stand
+// for a piece's end; an absent value is a closing word with a tag no piece has.
 class TrackedKey {
  public:
   void add(std::string_view name, std::optional<std::string_view> value) {
@@ -49,7 +51,7 @@ class TrackedKey {
     if (value) {
       piece(*value);
     } else {
-      step(uint64_t{0xff} << 56);  // absent: not the tail of any piece (their tag is 0..7)
+      close(uint64_t{0xff} << 56);  // absent: piece tails are tagged 0..7
     }
   }
   uint64_t value() const { return h_; }
@@ -58,6 +60,10 @@ class TrackedKey {
   void step(uint64_t w) {
     h_ = (h_ ^ w) * 0x9e3779b97f4a7c15ULL;
     h_ ^= h_ >> 32;
+  }
+  void close(uint64_t w) {
+    h_ = (h_ ^ w ^ 0x5bd1e9955bd1e995ULL) * 0xc2b2ae3d27d4eb4fULL;
+    h_ ^= h_ >> 29;
   }
   void piece(std::string_view bytes) {
     const char* p = bytes.data();
@@ -71,7 +77,7 @@ class TrackedKey {
     if (n > 0) std::memcpy(&tail, p, n);
     // n < 8. (On a big-endian machine the tag shares a byte with the data: keys never leave the
     // process, so only "equal in, equal out" matters, and that holds anywhere.)
-    step(tail ^ (uint64_t{n} << 56));
+    close(tail ^ (uint64_t{n} << 56));
   }
   uint64_t h_ = 0xcbf29ce484222325ULL;
 };

@@ -467,8 +467,7 @@ Awaitable<bool> ClientSession::route_and_welcome() {
   if (!welcome) {
     AcquireResult r = co_await pool_->acquire(runtime_->timeouts.query_wait_timeout);
     if (!r.server) {
-      ServerError error;
-      if (r.error) error = std::move(*r.error);
+      const ServerError error = r.take_error();
       // No conditional std::string temporary inside co_await: g++ 12 destroys it twice.
       std::string_view code = error.sqlstate.empty() ? std::string_view("08P01") : error.sqlstate;
       co_await send_fatal(code, error.message);

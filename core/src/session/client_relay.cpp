@@ -254,9 +254,13 @@ std::string ClientSession::tracked_param_sets() {
   // have the same): one string comparison instead of a lookup per tracked name.
   const std::vector<std::string>& names = runtime_->tracked_params;
   if (!client_key_valid_) {
+    // (The client's list is `names`, set at login from the same runtime_; visit indexes its own.)
     TrackedKey key;
-    client_params_.visit(
-        [&](size_t i, std::optional<std::string_view> value) { key.add(names[i], value); });
+    if (const std::vector<std::string>* client_names = client_params_.names()) {
+      client_params_.visit([&](size_t i, std::optional<std::string_view> value) {
+        key.add((*client_names)[i], value);
+      });
+    }
     client_key_ = key.value();
     client_key_valid_ = true;
   }
@@ -348,8 +352,7 @@ Awaitable<bool> ClientSession::link_server(std::string sql) {
       waiting_since_ = kNever;
       link_waited_ = r.waited;
       if (!r.server) {
-        ServerError error;
-        if (r.error) error = std::move(*r.error);
+        ServerError error = r.take_error();
         if (r.timed_out && wait_is_query_timeout) error.message = "query_timeout";
         // No conditional std::string temporary inside co_await: g++ 12 destroys it twice.
         std::string_view code = error.sqlstate.empty() ? std::string_view("08P01") : error.sqlstate;

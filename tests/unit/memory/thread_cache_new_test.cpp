@@ -118,6 +118,12 @@ TEST(ThreadCacheNew, live_blocks_are_distinct) {
 // What goes back to glibc shows as free bytes in its arena; what the cache keeps does not.
 // (8 KB blocks are beyond glibc's own per-thread cache; no trimming by glibc during the tests.)
 constexpr size_t kBlock = 8192;  // class of 8,200 bytes, the largest the cache takes
+constexpr auto kBlockBytes = static_cast<std::int64_t>(kBlock);
+
+// Free bytes in glibc's arenas, signed so that differences may be negative.
+std::int64_t free_bytes() {
+  return static_cast<std::int64_t>(mallinfo2().fordblks);
+}
 
 TEST(ThreadCacheNew, the_cache_keeps_at_most_64_kb_per_thread) {
   if (!kCached) GTEST_SKIP() << "sanitizer build: the standard operator new is in use";
@@ -126,13 +132,13 @@ TEST(ThreadCacheNew, the_cache_keeps_at_most_64_kb_per_thread) {
     std::vector<void*> blocks;
     blocks.reserve(20);
     for (int i = 0; i < 20; ++i) blocks.push_back(::operator new(kBlock));
-    const size_t before = mallinfo2().fordblks;
+    const std::int64_t before = free_bytes();
     for (void* p : blocks) ::operator delete(p);
-    const size_t freed = mallinfo2().fordblks - before;
+    const std::int64_t freed = free_bytes() - before;
     // At most 64 KB stay in the cache: 7 blocks of 8,200 bytes (fewer if the thread's start-up
     // left something there), so at least 13 go back to malloc.
-    EXPECT_GE(freed, 13 * kBlock);
-    EXPECT_LT(freed, 20 * kBlock);  // and some were kept
+    EXPECT_GE(freed, 13 * kBlockBytes);
+    EXPECT_LT(freed, 20 * kBlockBytes);  // and some were kept
     // The next request of that class is served from the cache: one of those blocks.
     void* again = ::operator new(kBlock);
     EXPECT_NE(std::find(blocks.begin(), blocks.end(), again), blocks.end());
@@ -152,10 +158,10 @@ TEST(ThreadCacheNew, a_trim_gives_back_the_blocks_not_handed_out_since_the_last_
     blocks.reserve(6);
     for (int i = 0; i < 6; ++i) blocks.push_back(::operator new(kBlock));
     for (void* p : blocks) ::operator delete(p);  // cached (6 x 8,200 < 64 KB), newest first
-    size_t before = mallinfo2().fordblks;
+    std::int64_t before = free_bytes();
     // Freed since the last trim, but that trim saw none of them: nothing is known unused yet.
     sluice::memory::trim_thread_cache();
-    EXPECT_LT(mallinfo2().fordblks - before, kBlock);
+    EXPECT_LT(free_bytes() - before, kBlockBytes);
     // Until the next trim two are handed out and come back: the four others were not needed.
     void* a = ::operator new(kBlock);
     void* b = ::operator new(kBlock);
@@ -163,10 +169,10 @@ TEST(ThreadCacheNew, a_trim_gives_back_the_blocks_not_handed_out_since_the_last_
     EXPECT_EQ(b, blocks[4]);
     ::operator delete(b);
     ::operator delete(a);
-    before = mallinfo2().fordblks;
+    before = free_bytes();
     sluice::memory::trim_thread_cache();
-    EXPECT_GE(mallinfo2().fordblks - before, 4 * kBlock);
-    EXPECT_LT(mallinfo2().fordblks - before, 6 * kBlock);
+    EXPECT_GE(free_bytes() - before, 4 * kBlockBytes);
+    EXPECT_LT(free_bytes() - before, 6 * kBlockBytes);
     // The two that were used are still cached: they serve the next requests.
     void* c = ::operator new(kBlock);
     void* d = ::operator new(kBlock);
@@ -176,9 +182,9 @@ TEST(ThreadCacheNew, a_trim_gives_back_the_blocks_not_handed_out_since_the_last_
     ::operator delete(c);
     // Then a trim with nothing handed out since the last one empties the class.
     sluice::memory::trim_thread_cache();
-    before = mallinfo2().fordblks;
+    before = free_bytes();
     sluice::memory::trim_thread_cache();
-    EXPECT_GE(mallinfo2().fordblks - before, 2 * kBlock);
+    EXPECT_GE(free_bytes() - before, 2 * kBlockBytes);
   });
   t.join();
 }

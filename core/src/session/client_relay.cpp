@@ -397,6 +397,8 @@ Awaitable<void> ClientSession::client_loop() {
     track_statements_ = true;
   relaying_ = true;
   last_active_ = Clock::now();
+  // The parked server side of the relay, to resume once the request that linked it is written.
+  std::optional<ServerWake> wake_after_write;
   for (;;) {
     boost::system::error_code ec;
     // Idle clients wait for readability without holding a buffer (DESIGN.md §9). A TLS client
@@ -502,11 +504,16 @@ Awaitable<void> ClientSession::client_loop() {
         if (!wakeup_) wakeup_.emplace(shard_.io());
         server_loop_running_ = true;
         if (wakeup_->server_parked) {
-          // The server coroutine of an earlier link: one post resumes it for this one.
+          // The server coroutine of an earlier link. Over plain sockets it is resumed in place
+          // once this request is written (below: no post, no trip through the scheduler);
+          // otherwise, or when the write has to wait, one post resumes it.
           ServerWake wake = std::move(*wakeup_->server_parked);
           wakeup_->server_parked.reset();
-          asio::post(client_.get_executor(),
-                     [wake = std::move(wake), self]() mutable { wake(std::move(self)); });
+          if (!client_tls_ && !server_->tls) {
+            wake_after_write.emplace(std::move(wake));
+          } else {
+            post_server_wake(std::move(wake), self);
+          }
         } else {
           asio::co_spawn(shard_.io(), server_side(self), asio::detached);
         }
@@ -516,6 +523,10 @@ Awaitable<void> ClientSession::client_loop() {
       if (ps_) {
         protocol::RewriteError error;
         if (!rewrite_pieces(rewritten, send, error)) {
+          if (wake_after_write) {
+            post_server_wake(std::move(*wake_after_write), self);
+            wake_after_write.reset();
+          }
           spdlog::warn("{}{}", prefix(), error.message);
           // The server may hold half a request of this client: it is not given back.
           server_->close_needed = true;
@@ -535,6 +546,18 @@ Awaitable<void> ClientSession::client_loop() {
       size_t done =
           send.empty() ? 0 : server_sock_->write_some(asio::buffer(send.data(), send.size()), ec);
       if (ec == asio::error::would_block || ec == asio::error::try_again) ec = {};
+      if (wake_after_write) {
+        // Nothing suspended this coroutine since the link: resuming the server side here, on this
+        // thread, is what the post would have done a moment later. A write that must wait leaves
+        // it to the post, so that the server's replies are read meanwhile.
+        ServerWake wake = std::move(*wake_after_write);
+        wake_after_write.reset();
+        if (!ec && done == send.size()) {
+          std::move(wake)(self);
+        } else {
+          post_server_wake(std::move(wake), self);
+        }
+      }
       if (!ec && done < send.size()) {
         client_writing_ = true;
         co_await asio::async_write(*server_sock_,
@@ -567,6 +590,11 @@ Awaitable<void> ClientSession::client_loop() {
       co_await wakeup_->timer.async_wait(asio::redirect_error(kUseAwaitable, ec));
     }
   }
+}
+
+void ClientSession::post_server_wake(ServerWake wake, const std::shared_ptr<ClientSession>& self) {
+  asio::post(client_.get_executor(),
+             [wake = std::move(wake), self]() mutable { wake(std::move(self)); });
 }
 
 // The server side of the relay, started at the session's first link: serves each link with

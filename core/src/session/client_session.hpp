@@ -78,12 +78,15 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   Awaitable<void> end_session();
   // The server side of the relay: started at the session's first link, it serves that link
   // (server_loop, until the server is given back), then parks in wakeup_->server_parked until the
-  // client loop hands it the next one (one post, no new coroutine), and ends with the client.
+  // client loop hands it the next one (resumed in place once the request is written, or with one
+  // post; no new coroutine), and ends with the client.
   static Awaitable<void> server_side(std::shared_ptr<ClientSession> self);
   static Awaitable<void> server_loop(ClientSession* self);
   // The parked server coroutine's completion handler; resumed with the session for the next link.
   using ServerWake = asio::async_result<asio::use_awaitable_t<Executor>,
                                         void(std::shared_ptr<ClientSession>)>::handler_type;
+  // Resumes the parked server side with a post to this session's executor.
+  void post_server_wake(ServerWake wake, const std::shared_ptr<ClientSession>& self);
 
   // Login phase (client_login.cpp). Returns false when the client must be closed.
   Awaitable<bool> login();

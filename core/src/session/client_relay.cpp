@@ -592,9 +592,9 @@ Awaitable<void> ClientSession::client_loop() {
   }
 }
 
-void ClientSession::post_server_wake(ServerWake wake, const std::shared_ptr<ClientSession>& self) {
+void ClientSession::post_server_wake(ServerWake wake, std::shared_ptr<ClientSession> self) {
   asio::post(client_.get_executor(),
-             [wake = std::move(wake), self]() mutable { wake(std::move(self)); });
+             [wake = std::move(wake), self = std::move(self)]() mutable { wake(std::move(self)); });
 }
 
 // The server side of the relay, started at the session's first link: serves each link with

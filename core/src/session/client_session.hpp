@@ -86,7 +86,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   using ServerWake = asio::async_result<asio::use_awaitable_t<Executor>,
                                         void(std::shared_ptr<ClientSession>)>::handler_type;
   // Resumes the parked server side with a post to this session's executor.
-  void post_server_wake(ServerWake wake, const std::shared_ptr<ClientSession>& self);
+  void post_server_wake(ServerWake wake, std::shared_ptr<ClientSession> self);
 
   // Login phase (client_login.cpp). Returns false when the client must be closed.
   Awaitable<bool> login();

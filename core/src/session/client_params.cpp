@@ -23,17 +23,25 @@ size_t ClientParams::next_entry(size_t pos) const {
   return data_[pos] == '\0' ? pos + 1 : data_.find('\0', pos + 1) + 1;
 }
 
+std::optional<std::string_view> ClientParams::default_of(size_t index) const {
+  if (!defaults_ || index >= defaults_->size() || !(*defaults_)[index]) return std::nullopt;
+  return std::string_view(*(*defaults_)[index]);
+}
+
+std::optional<std::string_view> ClientParams::value_at(size_t pos, size_t next,
+                                                       size_t index) const {
+  if (data_[pos] == '\0') return default_of(index);  // "\0": never set
+  return std::string_view(data_).substr(pos + 1, next - pos - 2);
+}
+
 std::optional<std::string_view> ClientParams::find(std::string_view name) const {
   const int index = index_of(name);
   if (index < 0) return std::nullopt;
+  const auto i = static_cast<size_t>(index);
   size_t pos = 0;
-  for (int i = 0; i < index && pos < data_.size(); ++i) pos = next_entry(pos);
-  if (pos >= data_.size() || data_[pos] == '\0') {
-    const auto i = static_cast<size_t>(index);
-    if (!defaults_ || i >= defaults_->size() || !(*defaults_)[i]) return std::nullopt;
-    return std::string_view(*(*defaults_)[i]);
-  }
-  return std::string_view(data_).substr(pos + 1, next_entry(pos) - pos - 2);
+  for (size_t k = 0; k < i && pos < data_.size(); ++k) pos = next_entry(pos);
+  if (pos >= data_.size()) return default_of(i);
+  return value_at(pos, next_entry(pos), i);
 }
 
 void ClientParams::set(std::string_view name, std::string_view value) {

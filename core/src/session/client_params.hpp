@@ -30,23 +30,20 @@ class ClientParams {
   std::optional<std::string_view> find(std::string_view name) const;
   // Sets `name` (a tracked name, any spelling) to `value`; a value must not contain NUL.
   void set(std::string_view name, std::string_view value);
-  // fn(index, value) for every tracked name in order, with what find() would give for it: one
+  // fn(name, value) for every tracked name in order, with what find() would give for it: one
   // walk through the values instead of a find per name.
   template <class Fn>
   void visit(Fn&& fn) const {
     if (!names_) return;
     size_t pos = 0;
     for (size_t i = 0; i < names_->size(); ++i) {
-      std::optional<std::string_view> value;
-      if (pos < data_.size() && data_[pos] != '\0') {
-        const size_t end = data_.find('\0', pos + 1);
-        value = std::string_view(data_).substr(pos + 1, end - pos - 1);
-        pos = end + 1;
-      } else {
-        if (pos < data_.size()) ++pos;  // a name never set: "\0"
-        if (defaults_ && i < defaults_->size() && (*defaults_)[i]) value = *(*defaults_)[i];
+      if (pos >= data_.size()) {
+        fn((*names_)[i], default_of(i));
+        continue;
       }
-      fn(i, value);
+      const size_t next = next_entry(pos);
+      fn((*names_)[i], value_at(pos, next, i));
+      pos = next;
     }
   }
 
@@ -55,6 +52,11 @@ class ClientParams {
   int index_of(std::string_view name) const;
   // The start of the entry after the one at `pos`.
   size_t next_entry(size_t pos) const;
+  // The value of the entry at `pos` (ending at `next`) for tracked name `index`: the default
+  // when the name was never set.
+  std::optional<std::string_view> value_at(size_t pos, size_t next, size_t index) const;
+  // The welcome's value for tracked name `index`, if any.
+  std::optional<std::string_view> default_of(size_t index) const;
 
   const std::vector<std::string>* names_ = nullptr;
   const Defaults* defaults_ = nullptr;

@@ -254,13 +254,10 @@ std::string ClientSession::tracked_param_sets() {
   // have the same): one string comparison instead of a lookup per tracked name.
   const std::vector<std::string>& names = runtime_->tracked_params;
   if (!client_key_valid_) {
-    // (The client's list is `names`, set at login from the same runtime_; visit indexes its own.)
     TrackedKey key;
-    if (const std::vector<std::string>* client_names = client_params_.names()) {
-      client_params_.visit([&](size_t i, std::optional<std::string_view> value) {
-        key.add((*client_names)[i], value);
-      });
-    }
+    client_params_.visit([&](std::string_view name, std::optional<std::string_view> value) {
+      key.add(name, value);
+    });
     client_key_ = key.value();
     client_key_valid_ = true;
   }

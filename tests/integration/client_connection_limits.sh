@@ -12,6 +12,18 @@ hold() {
   bg psql_sluice "$1" -d "$2" -c 'SELECT pg_sleep(4)'
 }
 
+# holding N: waits until N holders run their query on PostgreSQL (they are past sluice's
+# limits then), for at most 20 s.
+holding() {
+  local n=0
+  for _ in $(seq 200); do
+    n=$(psql_admin -c "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(4)'")
+    [ "$n" -ge "$1" ] && return 0
+    sleep 0.1
+  done
+  fail "$1 holding clients expected, $n got in"
+}
+
 # refused USER DB TEXT WHAT: a new client is refused with FATAL TEXT.
 refused() {
   local out
@@ -27,12 +39,12 @@ sluice_start
 # Global max_db_client_connections=2 on "app": the third client is refused.
 hold app app; h1=$BG_PID
 hold trustuser app; h2=$BG_PID
-sleep 1
+holding 2
 refused plainuser app "client connections exceeded (max_db_client_connections)" \
   "a third client of database app is refused (max_db_client_connections=2)"
 # The per-database override: "small" takes one client.
 hold app small; h3=$BG_PID
-sleep 1
+holding 3
 refused trustuser small "client connections exceeded (max_db_client_connections)" \
   "a second client of database small is refused (its own max_db_client_connections=1)"
 wait "$h1" "$h2" "$h3" || fail "a holding client failed"
@@ -40,7 +52,7 @@ assert_eq "$(psql_sluice plainuser -c 'SELECT 2')" "2" "slots are given back whe
 
 # [users] max_user_client_connections=1 for md5user, across databases.
 hold md5user app; h1=$BG_PID
-sleep 1
+holding 1
 refused md5user small "client connections exceeded (max_user_client_connections)" \
   "md5user's second client is refused (max_user_client_connections=1), even on another database"
 assert_eq "$(psql_sluice trustuser -d small -c 'SELECT 3')" "3" "other users are not limited"
@@ -52,7 +64,7 @@ write_config max_client_conn=2
 sluice_start
 hold app app; h1=$BG_PID
 hold app app; h2=$BG_PID
-sleep 1
+holding 2
 refused trustuser app "no more connections allowed (max_client_conn)" "the third client is refused (max_client_conn=2)"
 wait "$h1" "$h2" || fail "a holding client failed"
 assert_eq "$(psql_sluice trustuser -c 'SELECT 5')" "5" "max_client_conn slots are given back"

@@ -14,43 +14,24 @@ namespace sluice {
 
 using Clock = std::chrono::steady_clock;
 
-// A queued client's suspended acquire() coroutine, type-erased: post() hands it to its own
-// executor, which resumes it. Nothing else owns the coroutine while it waits.
-struct Pool::Wake {
-  Wake() = default;
-  Wake(const Wake&) = delete;
-  Wake& operator=(const Wake&) = delete;
-  virtual ~Wake() = default;
-  virtual void post() = 0;
-};
-
-namespace {
-template <class Handler>
-struct WakeHandler final : Pool::Wake {
-  explicit WakeHandler(Handler&& h) : handler(std::move(h)) {}
-  void post() override { asio::post(std::move(handler)); }
-  Handler handler;
-};
-}  // namespace
-
-// A client queued for a server, in its acquire() frame. Completed, under the pool's mutex, by
-// whoever hands it a server or an error (deliver_locked, expire_waiters, fail_waiters, a failed
-// login): it leaves the queue, gets its result and `done`, and is woken by one post of its
-// coroutine (no timer, no shared state: the post orders the result before the resumption).
-struct Pool::Waiter {
-  explicit Waiter(const Executor& e) : ex(e) {}
-  Clock::time_point since;
-  Clock::time_point deadline = Clock::time_point::max();  // query_wait_timeout (janitor)
-  Executor ex;                                            // logins started for it run here
-  bool done = false;
-  uint8_t overtaken = 0;  // times a later waiter got a server first (pick_waiter_locked)
-  AcquireResult result;
-  std::unique_ptr<Wake> wake;  // once the coroutine is suspended
-};
-
 void Pool::complete_locked(Waiter& w) {
-  w.done = true;
-  if (std::unique_ptr<Wake> wake = std::move(w.wake)) wake->post();  // `w` may be gone after
+  w.done_ = true;
+  if (w.wake_) {
+    Waiter::Wake wake = std::move(*w.wake_);
+    w.wake_.reset();
+    asio::post(std::move(wake));  // `w` may be gone after
+  }
+}
+
+void Pool::abandon(Waiter& w) {
+  std::unique_ptr<ServerConnection> handed;
+  {
+    std::lock_guard lock(mu_);
+    std::erase(waiters_, &w);
+    handed = std::move(w.result_.server);  // delivered but never taken
+  }
+  w.pool_ = nullptr;
+  if (handed) discard(std::move(handed));
 }
 
 Pool::Pool(PoolSettings settings, std::shared_ptr<ConnectionBudget> db_budget,
@@ -137,76 +118,63 @@ std::unique_ptr<ServerConnection> Pool::try_acquire_idle(const asio::io_context*
 }
 
 Awaitable<AcquireResult> Pool::acquire(double wait_timeout, const asio::io_context* io) {
-  const Executor ex = co_await asio::this_coro::executor;
-  Waiter waiter(ex);
+  Waiter w(co_await asio::this_coro::executor);
+  if (enqueue(w, wait_timeout, io) == Step::kQueued) co_await wait(w);
+  AcquireResult r = w.take();
+  co_return r;
+}
+
+Pool::Step Pool::enqueue(Waiter& w, double wait_timeout, const asio::io_context* io) {
   bool launch = false;
   {
     std::lock_guard lock(mu_);
     if (std::unique_ptr<ServerConnection> s = take_usable_idle_locked(io)) {
-      // Named, not `co_return AcquireResult{...}`: g++ 12 copies a braced aggregate in co_return
-      // bitwise, leaving its strings pointing into a dead temporary.
-      AcquireResult got;
-      got.server = std::move(s);
-      co_return got;
+      w.result_.server = std::move(s);
+      return Step::kDone;
     }
     // server_login_retry: while logins keep failing and no server is up, fail fast with the
     // cached error rather than queueing clients behind a login that will fail again.
     if (login_failed_at_ && limits_.login_retry > 0 && active_ == 0 && login_ == 0 &&
         std::chrono::duration<double>(Clock::now() - *login_failed_at_).count() <
             limits_.login_retry) {
-      AcquireResult failing;
-      failing.error.emplace();
-      failing.error->sqlstate = login_error_.sqlstate.empty() ? "08P01" : login_error_.sqlstate;
-      failing.error->message =
-          "server login has been failing, cached error: " + login_error_.message +
-          " (server_login_retry)";
-      co_return failing;
+      ServerError& e = w.result_.error.emplace();
+      e.sqlstate = login_error_.sqlstate.empty() ? "08P01" : login_error_.sqlstate;
+      e.message = "server login has been failing, cached error: " + login_error_.message +
+                  " (server_login_retry)";
+      return Step::kDone;
     }
     launch = !paused_ && try_reserve_slot_locked();
     if (launch) ++login_;
-    waiter.since = Clock::now();
+    w.since_ = Clock::now();
     if (wait_timeout > 0) {
-      waiter.deadline = waiter.since + std::chrono::duration_cast<Clock::duration>(
-                                           std::chrono::duration<double>(wait_timeout));
+      w.deadline_ = w.since_ + std::chrono::duration_cast<Clock::duration>(
+                                   std::chrono::duration<double>(wait_timeout));
     }
-    waiters_.push_back(&waiter);
+    w.result_.waited = true;
+    w.pool_ = this;  // from here on ~Waiter leaves the queue unless the result is taken
+    waiters_.push_back(&w);
   }
-  // Leaves the queue if this frame is destroyed while queued (it then never resumes).
-  struct Unqueue {
-    Unqueue(Pool& p, Waiter& waiter) : pool(p), w(waiter) {}
-    Pool& pool;
-    Waiter& w;
-    bool resumed = false;
-    Unqueue(const Unqueue&) = delete;
-    Unqueue& operator=(const Unqueue&) = delete;
-    ~Unqueue() {
-      if (resumed) return;
-      std::unique_ptr<ServerConnection> handed;
-      {
-        std::lock_guard lock(pool.mu_);
-        std::erase(pool.waiters_, &w);
-        handed = std::move(w.result.server);  // delivered but never taken (start_login threw)
-      }
-      if (handed) pool.discard(std::move(handed));
-    }
-  } unqueue(*this, waiter);
-  if (launch) start_login(waiter.ex);
+  if (launch) start_login(w.ex_);
+  return Step::kQueued;
+}
 
-  const auto& token = kUseAwaitable;
-  co_await asio::async_initiate<decltype(token), void()>(
-      [this, &waiter](auto handler) {
-        std::lock_guard lock(mu_);
-        if (waiter.done) {
-          asio::post(std::move(handler));  // completed before the coroutine was suspended
-          return;
-        }
-        waiter.wake = std::make_unique<WakeHandler<decltype(handler)>>(std::move(handler));
-      },
-      token);
-  unqueue.resumed = true;  // only a completed waiter is resumed: it is out of the queue
-  AcquireResult r = std::move(waiter.result);
-  r.waited = true;
-  co_return r;
+// wait()'s initiation: runs once the caller's coroutine is suspended.
+struct Pool::Park {
+  Pool* pool;
+  Waiter* w;
+  void operator()(Waiter::Wake wake) const {
+    std::lock_guard lock(pool->mu_);
+    if (w->done_) {
+      asio::post(std::move(wake));  // completed before the coroutine was suspended
+      return;
+    }
+    w->wake_.emplace(std::move(wake));
+  }
+};
+
+Awaitable<void> Pool::wait(Waiter& w) {
+  return asio::async_initiate<const asio::use_awaitable_t<Executor>&, void()>(Park{this, &w},
+                                                                              kUseAwaitable);
 }
 
 std::deque<Pool::Waiter*>::iterator Pool::pick_waiter_locked(const ServerConnection& server) {
@@ -219,15 +187,15 @@ std::deque<Pool::Waiter*>::iterator Pool::pick_waiter_locked(const ServerConnect
   constexpr uint8_t kMaxOvertaken = 8;
   const auto front = waiters_.begin();
   const asio::io_context* io = server.socket ? server.socket->io : nullptr;
-  if (!io || &(*front)->ex.context() == io) return front;
+  if (!io || &(*front)->ex_.context() == io) return front;
   const size_t scan = std::min(waiters_.size(), kLocalityScan);
   for (size_t i = 0; i < scan; ++i) {
     Waiter* w = waiters_[i];
-    if (&w->ex.context() == io) {
-      for (size_t j = 0; j < i; ++j) ++waiters_[j]->overtaken;
+    if (&w->ex_.context() == io) {
+      for (size_t j = 0; j < i; ++j) ++waiters_[j]->overtaken_;
       return waiters_.begin() + static_cast<std::ptrdiff_t>(i);
     }
-    if (w->overtaken >= kMaxOvertaken) break;  // no more waiting for this one: FIFO
+    if (w->overtaken_ >= kMaxOvertaken) break;  // no more waiting for this one: FIFO
   }
   return front;
 }
@@ -239,7 +207,7 @@ void Pool::deliver_locked(std::unique_ptr<ServerConnection> server) {
     Waiter* w = *it;
     waiters_.erase(it);
     ++active_;
-    w->result.server = std::move(server);
+    w->result_.server = std::move(server);
     complete_locked(*w);
     return;
   }
@@ -271,7 +239,7 @@ void Pool::discard(std::unique_ptr<ServerConnection> server) {
     // A freed slot may let a queued client get a fresh connection.
     if (!waiters_.empty() && !paused_ && try_reserve_slot_locked()) {
       ++login_;
-      launch_on = waiters_.front()->ex;
+      launch_on = waiters_.front()->ex_;
     }
   }
   if (launch_on) start_login(*launch_on);
@@ -480,7 +448,7 @@ void Pool::fail_waiters_locked(const ServerError& error) {
   std::deque<Waiter*> failed;
   failed.swap(waiters_);
   for (Waiter* w : failed) {
-    w->result.error = error;
+    w->result_.error = error;
     complete_locked(*w);
   }
 }
@@ -493,13 +461,13 @@ void Pool::expire_waiters(Clock::time_point now) {
 void Pool::expire_waiters_locked(Clock::time_point now) {
   for (auto it = waiters_.begin(); it != waiters_.end();) {
     Waiter* w = *it;
-    if (w->deadline > now) {
+    if (w->deadline_ > now) {
       ++it;
       continue;
     }
     it = waiters_.erase(it);
-    w->result.error = ServerError{"08P01", "query_wait_timeout"};
-    w->result.timed_out = true;
+    w->result_.error = ServerError{"08P01", "query_wait_timeout"};
+    w->result_.timed_out = true;
     complete_locked(*w);
   }
 }
@@ -538,7 +506,7 @@ PoolCounters Pool::counters(double check_delay) const {
   c.waiting = static_cast<int>(waiters_.size());
   if (!waiters_.empty()) {
     c.max_wait_seconds =
-        std::chrono::duration<double>(Clock::now() - waiters_.front()->since).count();
+        std::chrono::duration<double>(Clock::now() - waiters_.front()->since_).count();
   }
   return c;
 }
@@ -608,7 +576,7 @@ void Pool::maintain(Clock::time_point now, const Executor& ex) {
     // reserve_pool_size: a client queued for reserve_pool_timeout gets an extra server.
     if (!waiters_.empty() && !paused_ && limits_.reserve_pool_size > 0 &&
         limits_.reserve_pool_timeout > 0 && login_ == 0 &&
-        duration<double>(now - waiters_.front()->since).count() >= limits_.reserve_pool_timeout &&
+        duration<double>(now - waiters_.front()->since_).count() >= limits_.reserve_pool_timeout &&
         try_reserve_slot_locked(true)) {
       ++login_;
       ++launches;

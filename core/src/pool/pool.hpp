@@ -58,8 +58,18 @@ class Pool : public std::enable_shared_from_this<Pool> {
   // Takes an idle server, opens a new one within the limits, or queues the caller (FIFO) for at
   // most `wait_timeout` seconds (0 = forever; checked by the janitor, three times a second, as in
   // PgBouncer). Runs on the caller's executor. An idle server whose socket is registered with `io`
-  // (the caller's shard) is preferred.
+  // (the caller's shard) is preferred. (enqueue + wait in a coroutine of its own.)
   Awaitable<AcquireResult> acquire(double wait_timeout, const asio::io_context* io = nullptr);
+
+  class Waiter;
+  enum class Step : uint8_t { kDone, kQueued };
+  // acquire's steps for a caller that keeps the Waiter in its own coroutine frame (the relay's
+  // link: one frame and no allocation fewer per queued transaction). enqueue, no coroutine:
+  // kDone with w's result set (an idle server, or an error at once), or kQueued (a login may
+  // have been started for it). After kQueued, `co_await wait(w)` once: it returns when w's
+  // result is set. Then w.take() hands the result over.
+  Step enqueue(Waiter& w, double wait_timeout, const asio::io_context* io);
+  Awaitable<void> wait(Waiter& w);  // not a coroutine: the awaitable of one async_initiate
   // acquire's first step alone, with no coroutine: an idle server (counted active) or null.
   std::unique_ptr<ServerConnection> try_acquire_idle(const asio::io_context* io);
 
@@ -112,10 +122,8 @@ class Pool : public std::enable_shared_from_this<Pool> {
   PoolStats& stats() { return stats_; }
   const PoolStats& stats() const { return stats_; }
 
-  struct Waiter;
-  struct Wake;
-
  private:
+  struct Park;  // wait()'s initiation
   // A slot for a new server within pool_size (+ reserve_pool_size when `reserve`) and budgets.
   bool try_reserve_slot_locked(bool reserve = false);
   // The idle server acquire hands out (see there), removed from idle_; null when none is usable.
@@ -133,6 +141,9 @@ class Pool : public std::enable_shared_from_this<Pool> {
   // Takes a queued client's waiter out of the queue with its result set: wakes it (posts its
   // coroutine to its own executor) if it is suspended already, else it finds `done` set.
   static void complete_locked(Waiter& w);
+  // ~Waiter of a waiter whose result was not taken: out of the queue, and a server handed to it
+  // but never taken is discarded.
+  void abandon(Waiter& w);
   void expire_waiters_locked(std::chrono::steady_clock::time_point now);
   // Every queued client gets `error` (fail_waiters, a login failing with no server up).
   void fail_waiters_locked(const ServerError& error);
@@ -157,7 +168,7 @@ class Pool : public std::enable_shared_from_this<Pool> {
   mutable std::mutex mu_;
   // Back is the most recently released: taken from the back (LIFO) or front (round robin).
   std::deque<std::unique_ptr<ServerConnection>> idle_;
-  // Queued clients, oldest first. A Waiter lives in its client's acquire() frame; it leaves this
+  // Queued clients, oldest first. A Waiter lives in its client's coroutine frame; it leaves this
   // queue (under mu_) before it is woken, or when that frame is destroyed.
   std::deque<Waiter*> waiters_;
   int active_ = 0;
@@ -178,6 +189,42 @@ class Pool : public std::enable_shared_from_this<Pool> {
   std::vector<std::string> hosts_;
   std::vector<std::chrono::steady_clock::time_point> host_down_until_;
   size_t next_host_ = 0;
+};
+
+// A client's place in a pool's wait queue (Pool::enqueue, Pool::wait), in the client's coroutine
+// frame. Completed, under the pool's mutex, by whoever hands it a server or an error
+// (deliver_locked, expire_waiters, fail_waiters, a failed login): it leaves the queue, gets its
+// result and `done`, and is woken by one post of its coroutine (no timer, no shared state: the
+// post orders the result before the resumption). A Waiter destroyed while queued, or completed
+// but not taken (its frame destroyed with its event loop at shutdown), leaves the queue and gives
+// back the server handed to it.
+class Pool::Waiter {
+ public:
+  explicit Waiter(const Executor& e) : ex_(e) {}
+  Waiter(const Waiter&) = delete;
+  Waiter& operator=(const Waiter&) = delete;
+  ~Waiter() {
+    if (pool_) pool_->abandon(*this);
+  }
+  // The result, once enqueue said kDone or wait returned; the waiter is then done with the pool.
+  AcquireResult take() {
+    pool_ = nullptr;
+    return std::move(result_);
+  }
+
+ private:
+  friend class Pool;
+  // The coroutine's completion handler while it is suspended in wait().
+  using Wake = asio::async_result<asio::use_awaitable_t<Executor>, void()>::handler_type;
+  Executor ex_;           // logins started for it run here
+  Pool* pool_ = nullptr;  // set while queued and until its result is taken
+  std::chrono::steady_clock::time_point since_;
+  std::chrono::steady_clock::time_point deadline_ =
+      std::chrono::steady_clock::time_point::max();  // query_wait_timeout (janitor)
+  bool done_ = false;
+  uint8_t overtaken_ = 0;  // times a later waiter got a server first (pick_waiter_locked)
+  AcquireResult result_;
+  std::optional<Wake> wake_;  // once the coroutine is suspended
 };
 
 }  // namespace sluice

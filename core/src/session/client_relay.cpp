@@ -343,10 +343,15 @@ Awaitable<bool> ClientSession::link_server(std::string sql) {
     // link_server_now may have taken an idle server that needs `sql`: go on with it.
     if (!server_) {
       const Clock::time_point wait_start = Clock::now();
-      waiting_since_ = wait_start;
-      wait_notified_ = false;
-      AcquireResult r = co_await pool_->acquire(wait, &shard_.io());
-      waiting_since_ = kNever;
+      // The pool's waiter in this frame (no acquire() coroutine of its own).
+      Pool::Waiter waiter(shard_.io().get_executor());
+      if (pool_->enqueue(waiter, wait, &shard_.io()) == Pool::Step::kQueued) {
+        waiting_since_ = wait_start;
+        wait_notified_ = false;
+        co_await pool_->wait(waiter);
+        waiting_since_ = kNever;
+      }
+      AcquireResult r = waiter.take();
       link_waited_ = r.waited;
       if (!r.server) {
         ServerError error = r.take_error();

@@ -182,6 +182,91 @@ TEST(PoolQueue, queued_clients_at_shutdown_are_destroyed_with_their_stopped_loop
   ::close(peer);
 }
 
+// Pool::enqueue/wait with the Waiter in the caller's frame (the relay's link): the steps acquire
+// runs, and what a Waiter that is never woken or never taken does on destruction.
+TEST(PoolQueue, enqueue_hands_out_an_idle_server_at_once_and_queues_otherwise) {
+  Pool pool(settings_for_test(), full_budget(), nullptr, 1);
+  int peer = -1;
+  std::unique_ptr<ServerConnection> server = fake_server(&peer);
+  ServerConnection* const raw = server.get();
+  pool.release(std::move(server));
+  Shard shard(0);
+  Pool::Waiter first(shard.io().get_executor());
+  ASSERT_EQ(pool.enqueue(first, 0, &shard.io()), Pool::Step::kDone);
+  AcquireResult got = first.take();
+  EXPECT_EQ(got.server.get(), raw);
+  EXPECT_FALSE(got.waited);
+  EXPECT_FALSE(got.error);
+  Pool::Waiter second(shard.io().get_executor());
+  ASSERT_EQ(pool.enqueue(second, 0, &shard.io()), Pool::Step::kQueued);
+  EXPECT_EQ(pool.counters().waiting, 1);
+  pool.release(std::move(got.server));  // handed to the queued waiter, whose wait() returns
+  EXPECT_EQ(pool.counters().waiting, 0);
+  bool resumed = false;
+  asio::co_spawn(
+      shard.io(),
+      [&]() -> Awaitable<void> {
+        co_await pool.wait(second);
+        resumed = true;
+      },
+      asio::detached);
+  run_until(shard, [&] { return resumed; });
+  ASSERT_TRUE(resumed);
+  AcquireResult r = second.take();
+  EXPECT_EQ(r.server.get(), raw);
+  EXPECT_TRUE(r.waited);
+  pool.release(std::move(r.server));
+  EXPECT_EQ(pool.counters().idle, 1);
+  ::close(peer);
+}
+
+TEST(PoolQueue, a_waiter_destroyed_while_queued_leaves_the_queue) {
+  Pool pool(settings_for_test(), full_budget(), nullptr, 1);
+  int peer = -1;
+  pool.release(fake_server(&peer));
+  Shard shard(0);
+  std::unique_ptr<ServerConnection> held = acquire_now(pool, shard);
+  ASSERT_TRUE(held);
+  {
+    Pool::Waiter w(shard.io().get_executor());
+    ASSERT_EQ(pool.enqueue(w, 0, &shard.io()), Pool::Step::kQueued);
+    EXPECT_EQ(pool.counters().waiting, 1);
+  }
+  EXPECT_EQ(pool.counters().waiting, 0);
+  pool.release(std::move(held));  // nobody queued: the server goes idle
+  EXPECT_EQ(pool.counters().idle, 1);
+  ::close(peer);
+}
+
+TEST(PoolQueue, a_server_handed_to_a_waiter_that_never_takes_it_is_closed_and_its_slot_freed) {
+  std::shared_ptr<ConnectionBudget> budget = full_budget();
+  Pool pool(settings_for_test(), budget, nullptr, 1);
+  int peer = -1;
+  pool.release(fake_server(&peer));
+  Shard shard(0);
+  std::unique_ptr<ServerConnection> held = acquire_now(pool, shard);
+  ASSERT_TRUE(held);
+  // (The test's release of a server the pool never handed out counted one active less.)
+  const int active_held = pool.counters().active;
+  {
+    Pool::Waiter w(shard.io().get_executor());
+    ASSERT_EQ(pool.enqueue(w, 0, &shard.io()), Pool::Step::kQueued);
+    pool.release(std::move(held));  // handed to w, still counted active
+    EXPECT_EQ(pool.counters().waiting, 0);
+    EXPECT_EQ(pool.counters().active, active_held);
+    EXPECT_EQ(pool.counters().idle, 0);
+    EXPECT_FALSE(budget->try_take());  // the server holds the budget's one slot
+  }  // destroyed without take(): as a frame destroyed with its stopped loop at shutdown
+  EXPECT_EQ(pool.counters().active, active_held - 1);
+  EXPECT_EQ(pool.counters().idle, 0);
+  EXPECT_TRUE(budget->try_take());  // the slot was given back
+  std::array<char, 16> got{};
+  EXPECT_EQ(::read(peer, got.data(), got.size()), 5);  // Terminate, then the socket was closed
+  EXPECT_EQ(got[0], 'X');
+  EXPECT_EQ(::read(peer, got.data(), got.size()), 0);
+  ::close(peer);
+}
+
 TEST(PoolQueue, resume_skips_an_idle_server_with_a_cancel_in_flight) {
   // RESUME used to spin under the pool mutex: such a server went straight back to the idle list.
   Pool pool(settings_for_test(), full_budget(), nullptr, 1);

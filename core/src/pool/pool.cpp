@@ -15,8 +15,9 @@ namespace sluice {
 using Clock = std::chrono::steady_clock;
 
 void Pool::complete_locked(Waiter& w) {
-  w.done_ = true;
-  if (w.wake_) {
+  // Parked: the coroutine is suspended and its handler stored (Park), so this side wakes it.
+  // Otherwise Park has yet to run and, finding kCompleted, posts the handler itself.
+  if (w.state_.exchange(Waiter::kCompleted, std::memory_order_acq_rel) == Waiter::kParked) {
     Waiter::Wake wake = std::move(*w.wake_);
     w.wake_.reset();
     asio::post(std::move(wake));  // `w` may be gone after
@@ -95,6 +96,7 @@ std::unique_ptr<ServerConnection> Pool::take_idle_locked(const asio::io_context*
   if (it == idle_.end()) return nullptr;
   std::unique_ptr<ServerConnection> s = std::move(*it);
   idle_.erase(it);
+  idle_changed_locked();
   return s;
 }
 
@@ -158,22 +160,24 @@ Pool::Step Pool::enqueue(Waiter& w, double wait_timeout, const asio::io_context*
   return Step::kQueued;
 }
 
-// wait()'s initiation: runs once the caller's coroutine is suspended.
+// wait()'s initiation: runs once the caller's coroutine is suspended. No lock: the handler is
+// stored before the state says kParked (release), and complete_locked reads it only after seeing
+// kParked (acquire); if the waiter was completed first, this side posts the handler.
 struct Pool::Park {
-  Pool* pool;
   Waiter* w;
   void operator()(Waiter::Wake wake) const {
-    std::lock_guard lock(pool->mu_);
-    if (w->done_) {
-      asio::post(std::move(wake));  // completed before the coroutine was suspended
-      return;
-    }
     w->wake_.emplace(std::move(wake));
+    uint8_t expected = Waiter::kWaiting;
+    if (!w->state_.compare_exchange_strong(expected, Waiter::kParked, std::memory_order_acq_rel)) {
+      Waiter::Wake mine = std::move(*w->wake_);  // completed before the coroutine was suspended
+      w->wake_.reset();
+      asio::post(std::move(mine));
+    }
   }
 };
 
 Awaitable<void> Pool::wait(Waiter& w) {
-  return asio::async_initiate<const asio::use_awaitable_t<Executor>&, void()>(Park{this, &w},
+  return asio::async_initiate<const asio::use_awaitable_t<Executor>&, void()>(Park{&w},
                                                                               kUseAwaitable);
 }
 
@@ -213,6 +217,7 @@ void Pool::deliver_locked(std::unique_ptr<ServerConnection> server) {
   }
   server->last_used = Clock::now();
   idle_.push_back(std::move(server));
+  idle_changed_locked();
 }
 
 void Pool::release(std::unique_ptr<ServerConnection> server) {
@@ -381,6 +386,7 @@ void Pool::set_paused(bool paused, const Executor& ex) {
       }
       std::unique_ptr<ServerConnection> s = std::move(*it);
       it = idle_.erase(it);
+      idle_changed_locked();
       deliver_locked(std::move(s));
     }
     for (size_t i = 0; i < waiters_.size() && try_reserve_slot_locked(); ++i) {
@@ -425,6 +431,7 @@ void Pool::reconnect() {
       free_slot_locked();
     }
     idle_.clear();
+    idle_changed_locked();
   }
 }
 
@@ -532,6 +539,7 @@ void Pool::close_expired_locked(Clock::time_point now,
     free_slot_locked();
   }
   idle_.erase(keep, idle_.end());
+  idle_changed_locked();
 }
 
 void Pool::maintain(Clock::time_point now, const Executor& ex) {
@@ -555,6 +563,7 @@ void Pool::maintain(Clock::time_point now, const Executor& ex) {
         free_slot_locked();
       }
       idle_.clear();
+      idle_changed_locked();
     }
     // Idle servers whose cancel has finished go to clients that queued meanwhile.
     while (!waiters_.empty() && !paused_) {
@@ -563,6 +572,7 @@ void Pool::maintain(Clock::time_point now, const Executor& ex) {
       if (it == idle_.end()) break;
       std::unique_ptr<ServerConnection> s = std::move(*it);
       idle_.erase(it);
+      idle_changed_locked();
       deliver_locked(std::move(s));
     }
     bool retry_wait =

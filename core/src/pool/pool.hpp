@@ -72,6 +72,10 @@ class Pool : public std::enable_shared_from_this<Pool> {
   Awaitable<void> wait(Waiter& w);  // not a coroutine: the awaitable of one async_initiate
   // acquire's first step alone, with no coroutine: an idle server (counted active) or null.
   std::unique_ptr<ServerConnection> try_acquire_idle(const asio::io_context* io);
+  // Whether the pool had idle servers when last looked at, without its lock: false means a
+  // caller may skip try_acquire_idle (its lock and search) and go straight to enqueue, which
+  // looks again under the lock. A stale answer costs a detour, never a wrong result.
+  bool maybe_idle() const { return idle_hint_.load(std::memory_order_relaxed) > 0; }
 
   // Gives a server back (idle list or the first waiter). Thread-safe.
   void release(std::unique_ptr<ServerConnection> server);
@@ -139,7 +143,8 @@ class Pool : public std::enable_shared_from_this<Pool> {
   // Which queued client gets `server` (waiters_ is not empty).
   std::deque<Waiter*>::iterator pick_waiter_locked(const ServerConnection& server);
   // Takes a queued client's waiter out of the queue with its result set: wakes it (posts its
-  // coroutine to its own executor) if it is suspended already, else it finds `done` set.
+  // coroutine to its own executor) if it is parked already, else wait()'s initiation finds it
+  // completed and posts it itself.
   static void complete_locked(Waiter& w);
   // ~Waiter of a waiter whose result was not taken: out of the queue, and a server handed to it
   // but never taken is discarded.
@@ -168,6 +173,10 @@ class Pool : public std::enable_shared_from_this<Pool> {
   mutable std::mutex mu_;
   // Back is the most recently released: taken from the back (LIFO) or front (round robin).
   std::deque<std::unique_ptr<ServerConnection>> idle_;
+  std::atomic<int> idle_hint_{0};  // idle_.size() after its last change (maybe_idle)
+  void idle_changed_locked() {
+    idle_hint_.store(static_cast<int>(idle_.size()), std::memory_order_relaxed);
+  }
   // Queued clients, oldest first. A Waiter lives in its client's coroutine frame; it leaves this
   // queue (under mu_) before it is woken, or when that frame is destroyed.
   std::deque<Waiter*> waiters_;
@@ -194,7 +203,7 @@ class Pool : public std::enable_shared_from_this<Pool> {
 // A client's place in a pool's wait queue (Pool::enqueue, Pool::wait), in the client's coroutine
 // frame. Completed, under the pool's mutex, by whoever hands it a server or an error
 // (deliver_locked, expire_waiters, fail_waiters, a failed login): it leaves the queue, gets its
-// result and `done`, and is woken by one post of its coroutine (no timer, no shared state: the
+// result and is woken by one post of its coroutine (no timer, no shared state: the
 // post orders the result before the resumption). A Waiter destroyed while queued, or completed
 // but not taken (its frame destroyed with its event loop at shutdown), leaves the queue and gives
 // back the server handed to it.
@@ -221,7 +230,10 @@ class Pool::Waiter {
   std::chrono::steady_clock::time_point since_;
   std::chrono::steady_clock::time_point deadline_ =
       std::chrono::steady_clock::time_point::max();  // query_wait_timeout (janitor)
-  bool done_ = false;
+  // kWaiting until completed (kCompleted) or suspended with its handler stored (kParked),
+  // whichever comes first; then kCompleted.
+  static constexpr uint8_t kWaiting = 0, kParked = 1, kCompleted = 2;
+  std::atomic<uint8_t> state_{kWaiting};
   uint8_t overtaken_ = 0;  // times a later waiter got a server first (pick_waiter_locked)
   AcquireResult result_;
   std::optional<Wake> wake_;  // once the coroutine is suspended

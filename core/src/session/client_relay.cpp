@@ -280,6 +280,8 @@ std::string ClientSession::tracked_param_sets() {
 
 bool ClientSession::link_server_now(std::string& sql) {
   if (client_gone_) return false;
+  // No idle server a moment ago (clients queueing): link_server's enqueue looks under the lock.
+  if (!pool_->maybe_idle()) return false;
   const Clock::time_point start = Clock::now();
   std::unique_ptr<ServerConnection> s = pool_->try_acquire_idle(&shard_.io());
   if (!s) return false;

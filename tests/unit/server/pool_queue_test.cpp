@@ -191,8 +191,10 @@ TEST(PoolQueue, enqueue_hands_out_an_idle_server_at_once_and_queues_otherwise) {
   ServerConnection* const raw = server.get();
   pool.release(std::move(server));
   Shard shard(0);
+  EXPECT_TRUE(pool.maybe_idle());
   Pool::Waiter first(shard.io().get_executor());
   ASSERT_EQ(pool.enqueue(first, 0, &shard.io()), Pool::Step::kDone);
+  EXPECT_FALSE(pool.maybe_idle());  // its one idle server was taken
   AcquireResult got = first.take();
   EXPECT_EQ(got.server.get(), raw);
   EXPECT_FALSE(got.waited);
@@ -217,6 +219,7 @@ TEST(PoolQueue, enqueue_hands_out_an_idle_server_at_once_and_queues_otherwise) {
   EXPECT_TRUE(r.waited);
   pool.release(std::move(r.server));
   EXPECT_EQ(pool.counters().idle, 1);
+  EXPECT_TRUE(pool.maybe_idle());
   ::close(peer);
 }
 

@@ -95,7 +95,14 @@ std::unique_ptr<ServerConnection> Pool::take_idle_locked(const asio::io_context*
   }
   if (it == idle_.end()) return nullptr;
   std::unique_ptr<ServerConnection> s = std::move(*it);
-  idle_.erase(it);
+  // Usually the newest (LIFO) or the oldest (round robin): a pop, not deque's general erase.
+  if (it == std::prev(idle_.end())) {
+    idle_.pop_back();
+  } else if (it == idle_.begin()) {
+    idle_.pop_front();
+  } else {
+    idle_.erase(it);
+  }
   idle_changed_locked();
   return s;
 }
@@ -209,7 +216,11 @@ void Pool::deliver_locked(std::unique_ptr<ServerConnection> server) {
   if (!waiters_.empty() && !paused_ && !server->cancel_in_flight()) {
     const auto it = pick_waiter_locked(*server);
     Waiter* w = *it;
-    waiters_.erase(it);
+    if (it == waiters_.begin()) {
+      waiters_.pop_front();  // the common case: the oldest
+    } else {
+      waiters_.erase(it);
+    }
     ++active_;
     w->result_.server = std::move(server);
     complete_locked(*w);

@@ -278,11 +278,10 @@ std::string ClientSession::tracked_param_sets() {
   return sql;
 }
 
-bool ClientSession::link_server_now(std::string& sql) {
+bool ClientSession::link_server_now(std::string& sql, Clock::time_point start) {
   if (client_gone_) return false;
   // No idle server a moment ago (clients queueing): link_server's enqueue looks under the lock.
   if (!pool_->maybe_idle()) return false;
-  const Clock::time_point start = Clock::now();
   std::unique_ptr<ServerConnection> s = pool_->try_acquire_idle(&shard_.io());
   if (!s) return false;
   link_waited_ = false;
@@ -325,7 +324,7 @@ std::string ClientSession::link_queries() {
 }
 
 // Takes a server from the pool and makes it look like this client's: tracked parameters are set.
-Awaitable<bool> ClientSession::link_server(std::string sql) {
+Awaitable<bool> ClientSession::link_server(std::string sql, Clock::time_point start) {
   const SessionTimeouts& t = runtime_->timeouts_for(user_);
   // query_timeout also bounds the wait for a server (PgBouncer applies it to queued clients).
   double wait = t.query_wait_timeout;
@@ -344,7 +343,7 @@ Awaitable<bool> ClientSession::link_server(std::string sql) {
     }
     // link_server_now may have taken an idle server that needs `sql`: go on with it.
     if (!server_) {
-      const Clock::time_point wait_start = Clock::now();
+      const Clock::time_point wait_start = attempt == 0 ? start : Clock::now();
       // The pool's waiter in this frame (no acquire() coroutine of its own).
       Pool::Waiter waiter(shard_.io().get_executor());
       if (pool_->enqueue(waiter, wait, &shard_.io()) == Pool::Step::kQueued) {
@@ -489,8 +488,8 @@ Awaitable<void> ClientSession::client_loop() {
         }
         // Usually an idle server is at hand: linked without a coroutine frame.
         std::string link_sql;
-        bool linked = link_server_now(link_sql);
-        if (!linked) linked = co_await link_server(std::move(link_sql));
+        bool linked = link_server_now(link_sql, now);
+        if (!linked) linked = co_await link_server(std::move(link_sql), now);
         if (!linked) {
           close_client(close_reason_);
           break;

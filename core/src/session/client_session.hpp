@@ -122,11 +122,13 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   // Links a server to this client (queueing when needed), runs what it needs first
   // (server_check_query, SETs of the client's parameters); false when the client must be closed.
   // `sql`: what link_server_now found to run on the server it took (server_ set), else unused.
-  Awaitable<bool> link_server(std::string sql);
+  // `start`: when the request that needs the server arrived (the wait for a server counts from
+  // there; the client loop's clock reading, not another one).
+  Awaitable<bool> link_server(std::string sql, std::chrono::steady_clock::time_point start);
   // link_server's common case without a coroutine frame: an idle server at hand that needs no
   // query. False otherwise; then server_ may be set (taken), with what must run on it in `sql`,
   // for link_server.
-  bool link_server_now(std::string& sql);
+  bool link_server_now(std::string& sql, std::chrono::steady_clock::time_point start);
   // server_ = `server`: SHOW STATS counts, its socket on this shard. False (the server discarded)
   // when the socket cannot be registered here.
   bool attach_server(std::unique_ptr<ServerConnection> server,

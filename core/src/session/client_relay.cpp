@@ -16,6 +16,7 @@
 #include "protocol/backend_messages.hpp"
 #include "protocol/message_parsers.hpp"
 #include "server/message_io.hpp"
+#include "server/nonblocking_io.hpp"
 #include "server/shard.hpp"
 #include "server/tls_channel.hpp"
 #include "session/cancel_registry.hpp"
@@ -418,7 +419,7 @@ Awaitable<void> ClientSession::client_loop() {
     if (client_gone_) break;
     BufferPool::Lease buf = shard_.buffers().take();
     size_t n = client_tls_ ? client_tls_->read_some(buf.data(), buf.size(), ec)
-                           : client_.read_some(asio::buffer(buf.data(), buf.size()), ec);
+                           : nbio::recv_some(client_.native_handle(), buf.data(), buf.size(), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
     if (ec) break;  // EOF or reset: the client went away
     const Clock::time_point now = Clock::now();
@@ -546,8 +547,9 @@ Awaitable<void> ClientSession::client_loop() {
         send = {};
       }
       // Most writes complete at once on a non-blocking socket: only the rest goes async.
-      size_t done =
-          send.empty() ? 0 : server_sock_->write_some(asio::buffer(send.data(), send.size()), ec);
+      size_t done = send.empty() ? 0
+                                 : nbio::send_some(server_sock_->native_handle(), send.data(),
+                                                   send.size(), ec);
       if (ec == asio::error::would_block || ec == asio::error::try_again) ec = {};
       if (wake_after_write) {
         // Nothing suspended this coroutine since the link: resuming the server side here, on this
@@ -838,7 +840,7 @@ Awaitable<void> ClientSession::server_loop(ClientSession* self) {
         co_await tls_write_all(self->client_, *self->client_tls_, span_of(buf.data(), n), ec);
       n = 0;
     }
-    size_t done = n == 0 ? 0 : self->client_.write_some(asio::buffer(buf.data(), n), ec);
+    size_t done = n == 0 ? 0 : nbio::send_some(self->client_.native_handle(), buf.data(), n, ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) ec = {};
     if (!ec && done < n) {
       co_await asio::async_write(self->client_, asio::buffer(buf.data() + done, n - done),

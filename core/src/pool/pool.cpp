@@ -146,7 +146,7 @@ Pool::Step Pool::enqueue(Waiter& w, double wait_timeout, const asio::io_context*
     if (login_failed_at_ && limits_.login_retry > 0 && active_ == 0 && login_ == 0 &&
         std::chrono::duration<double>(Clock::now() - *login_failed_at_).count() <
             limits_.login_retry) {
-      ServerError& e = w.result_.error.emplace();
+      ServerError& e = *(w.result_.error = std::make_unique<ServerError>());
       e.sqlstate = login_error_.sqlstate.empty() ? "08P01" : login_error_.sqlstate;
       e.message = "server login has been failing, cached error: " + login_error_.message +
                   " (server_login_retry)";
@@ -466,7 +466,7 @@ void Pool::fail_waiters_locked(const ServerError& error) {
   std::deque<Waiter*> failed;
   failed.swap(waiters_);
   for (Waiter* w : failed) {
-    w->result_.error = error;
+    w->result_.error = std::make_unique<ServerError>(error);
     complete_locked(*w);
   }
 }
@@ -484,7 +484,7 @@ void Pool::expire_waiters_locked(Clock::time_point now) {
       continue;
     }
     it = waiters_.erase(it);
-    w->result_.error = ServerError{"08P01", "query_wait_timeout"};
+    w->result_.error = std::make_unique<ServerError>(ServerError{"08P01", "query_wait_timeout"});
     w->result_.timed_out = true;
     complete_locked(*w);
   }

@@ -25,9 +25,9 @@ struct SocketRow;
 
 struct AcquireResult {
   std::unique_ptr<ServerConnection> server;  // null on error
-  // Why there is no server. Empty when there is one: a result passes through three coroutines
-  // (acquire, link_server, the client loop's), and an empty optional moves no strings.
-  std::optional<ServerError> error;
+  // Why there is no server; null when there is one (errors are rare: a pointer keeps the result,
+  // and the waiter that holds it in a client's coroutine frame, small).
+  std::unique_ptr<ServerError> error;
   bool timed_out = false;  // the wait_timeout passed (error is "query_wait_timeout")
   bool waited = false;     // the caller was queued (no idle server at once)
   // The error, moved out (empty fields when none was set).
@@ -215,6 +215,8 @@ class Pool::Waiter {
   ~Waiter() {
     if (pool_) pool_->abandon(*this);
   }
+  // Whether the result (once enqueue said kDone or wait returned) is a server, not an error.
+  bool has_server() const { return result_.server != nullptr; }
   // The result, once enqueue said kDone or wait returned; the waiter is then done with the pool.
   AcquireResult take() {
     pool_ = nullptr;

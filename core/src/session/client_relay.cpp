@@ -324,16 +324,43 @@ std::string ClientSession::link_queries() {
   return sql;
 }
 
-// Takes a server from the pool and makes it look like this client's: tracked parameters are set.
-Awaitable<bool> ClientSession::link_server(std::string sql, Clock::time_point start) {
+ClientSession::LinkWait ClientSession::link_wait() const {
   const SessionTimeouts& t = runtime_->timeouts_for(user_);
   // query_timeout also bounds the wait for a server (PgBouncer applies it to queued clients).
-  double wait = t.query_wait_timeout;
-  bool wait_is_query_timeout = false;
-  if (t.query_timeout > 0 && (wait <= 0 || t.query_timeout < wait)) {
-    wait = t.query_timeout;
-    wait_is_query_timeout = true;
+  LinkWait w{t.query_wait_timeout, false};
+  if (t.query_timeout > 0 && (w.seconds <= 0 || t.query_timeout < w.seconds)) {
+    w.seconds = t.query_timeout;
+    w.is_query_timeout = true;
   }
+  return w;
+}
+
+bool ClientSession::queue_for_server(Pool::Waiter& w, Clock::time_point start) {
+  if (pool_->enqueue(w, link_wait().seconds, &shard_.io()) != Pool::Step::kQueued) return false;
+  waiting_since_ = start;
+  wait_notified_ = false;
+  return true;
+}
+
+ClientSession::LinkStep ClientSession::take_server(Pool::Waiter& w, Clock::time_point start) {
+  waiting_since_ = kNever;
+  if (!w.has_server()) return LinkStep::kFailed;  // the error stays in `w` for refuse_link
+  AcquireResult r = w.take();
+  link_waited_ = r.waited;
+  return attach_server(std::move(r.server), start) ? LinkStep::kAttached : LinkStep::kRetry;
+}
+
+// A coroutine of its own, so that the error's strings are not in the callers' frames.
+Awaitable<void> ClientSession::refuse_link(Pool::Waiter& w) {
+  AcquireResult r = w.take();
+  ServerError error = r.take_error();
+  if (r.timed_out && link_wait().is_query_timeout) error.message = "query_timeout";
+  if (error.sqlstate.empty()) error.sqlstate = "08P01";
+  co_await send_fatal(error.sqlstate, error.message);
+}
+
+// Takes a server from the pool and makes it look like this client's: tracked parameters are set.
+Awaitable<bool> ClientSession::link_server(std::string sql, Clock::time_point start) {
   for (int attempt = 0; attempt < 3; ++attempt) {
     if (client_gone_) {
       if (server_) {  // (defensive: link_server follows link_server_now with no wait between)
@@ -345,25 +372,14 @@ Awaitable<bool> ClientSession::link_server(std::string sql, Clock::time_point st
     // link_server_now may have taken an idle server that needs `sql`: go on with it.
     if (!server_) {
       const Clock::time_point wait_start = attempt == 0 ? start : Clock::now();
-      // The pool's waiter in this frame (no acquire() coroutine of its own).
       Pool::Waiter waiter(shard_.io().get_executor());
-      if (pool_->enqueue(waiter, wait, &shard_.io()) == Pool::Step::kQueued) {
-        waiting_since_ = wait_start;
-        wait_notified_ = false;
-        co_await pool_->wait(waiter);
-        waiting_since_ = kNever;
-      }
-      AcquireResult r = waiter.take();
-      link_waited_ = r.waited;
-      if (!r.server) {
-        ServerError error = r.take_error();
-        if (r.timed_out && wait_is_query_timeout) error.message = "query_timeout";
-        // No conditional std::string temporary inside co_await: g++ 12 destroys it twice.
-        std::string_view code = error.sqlstate.empty() ? std::string_view("08P01") : error.sqlstate;
-        co_await send_fatal(code, error.message);
+      if (queue_for_server(waiter, wait_start)) co_await pool_->wait(waiter);
+      const LinkStep step = take_server(waiter, wait_start);
+      if (step == LinkStep::kFailed) {
+        co_await refuse_link(waiter);
         co_return false;
       }
-      if (!attach_server(std::move(r.server), wait_start)) continue;
+      if (step == LinkStep::kRetry) continue;
       sql = link_queries();
     }
     if (sql.empty()) co_return true;
@@ -490,7 +506,23 @@ Awaitable<void> ClientSession::client_loop() {
         // Usually an idle server is at hand: linked without a coroutine frame.
         std::string link_sql;
         bool linked = link_server_now(link_sql, now);
-        if (!linked) linked = co_await link_server(std::move(link_sql), now);
+        bool refused = false;
+        if (!linked && !server_ && !client_gone_) {
+          // No idle server (a busy pool): queue in this frame rather than in link_server's, one
+          // coroutine frame fewer per queued transaction. link_server takes what is left: SETs
+          // or server_check_query to run, a server unusable here.
+          Pool::Waiter waiter(shard_.io().get_executor());
+          if (queue_for_server(waiter, now)) co_await pool_->wait(waiter);
+          const LinkStep step = take_server(waiter, now);
+          if (step == LinkStep::kFailed) {
+            co_await refuse_link(waiter);
+            refused = true;
+          } else if (step == LinkStep::kAttached) {
+            link_sql = link_queries();
+            linked = link_sql.empty();
+          }
+        }
+        if (!linked && !refused) linked = co_await link_server(std::move(link_sql), now);
         if (!linked) {
           close_client(close_reason_);
           break;

@@ -121,6 +121,21 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   Awaitable<void> client_loop();
   // Links a server to this client (queueing when needed), runs what it needs first
   // (server_check_query, SETs of the client's parameters); false when the client must be closed.
+  // The wait for a server: query_wait_timeout, or query_timeout when that is shorter.
+  struct LinkWait {
+    double seconds;
+    bool is_query_timeout;
+  };
+  LinkWait link_wait() const;
+  // Queues for a server with the waiter in the caller's frame (Pool::enqueue): true when the
+  // caller must `co_await pool_->wait(w)` before take_server.
+  bool queue_for_server(Pool::Waiter& w, std::chrono::steady_clock::time_point start);
+  enum class LinkStep : uint8_t { kAttached, kRetry, kFailed };
+  // What queue_for_server (and the wait) got: kAttached (server_ set), kRetry (the server was not
+  // usable on this shard and was discarded: queue again), or kFailed: an error, left in `w` for
+  // refuse_link to send (FATAL; the client is closed after).
+  LinkStep take_server(Pool::Waiter& w, std::chrono::steady_clock::time_point start);
+  Awaitable<void> refuse_link(Pool::Waiter& w);
   // `sql`: what link_server_now found to run on the server it took (server_ set), else unused.
   // `start`: when the request that needs the server arrived (the wait for a server counts from
   // there; the client loop's clock reading, not another one).

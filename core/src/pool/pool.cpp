@@ -133,7 +133,8 @@ Awaitable<AcquireResult> Pool::acquire(double wait_timeout, const asio::io_conte
   co_return r;
 }
 
-Pool::Step Pool::enqueue(Waiter& w, double wait_timeout, const asio::io_context* io) {
+Pool::Step Pool::enqueue(Waiter& w, double wait_timeout, const asio::io_context* io,
+                         const char* timeout_message) {
   bool launch = false;
   {
     std::lock_guard lock(mu_);
@@ -160,6 +161,7 @@ Pool::Step Pool::enqueue(Waiter& w, double wait_timeout, const asio::io_context*
                                    std::chrono::duration<double>(wait_timeout));
     }
     w.result_.waited = true;
+    w.timeout_message_ = timeout_message;
     w.pool_ = this;  // from here on ~Waiter leaves the queue unless the result is taken
     waiters_.push_back(&w);
   }
@@ -484,7 +486,7 @@ void Pool::expire_waiters_locked(Clock::time_point now) {
       continue;
     }
     it = waiters_.erase(it);
-    w->result_.error = std::make_unique<ServerError>(ServerError{"08P01", "query_wait_timeout"});
+    w->result_.error = std::make_unique<ServerError>(ServerError{"08P01", w->timeout_message_});
     w->result_.timed_out = true;
     complete_locked(*w);
   }

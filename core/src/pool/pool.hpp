@@ -28,7 +28,7 @@ struct AcquireResult {
   // Why there is no server; null when there is one (errors are rare: a pointer keeps the result,
   // and the waiter that holds it in a client's coroutine frame, small).
   std::unique_ptr<ServerError> error;
-  bool timed_out = false;  // the wait_timeout passed (error is "query_wait_timeout")
+  bool timed_out = false;  // the wait_timeout passed (error: enqueue's timeout_message)
   bool waited = false;     // the caller was queued (no idle server at once)
   // The error, moved out (empty fields when none was set).
   ServerError take_error() { return error ? std::move(*error) : ServerError{}; }
@@ -68,7 +68,9 @@ class Pool : public std::enable_shared_from_this<Pool> {
   // kDone with w's result set (an idle server, or an error at once), or kQueued (a login may
   // have been started for it). After kQueued, `co_await wait(w)` once: it returns when w's
   // result is set. Then w.take() hands the result over.
-  Step enqueue(Waiter& w, double wait_timeout, const asio::io_context* io);
+  // `timeout_message`: the error text when wait_timeout passes (a string literal).
+  Step enqueue(Waiter& w, double wait_timeout, const asio::io_context* io,
+               const char* timeout_message = "query_wait_timeout");
   Awaitable<void> wait(Waiter& w);  // not a coroutine: the awaitable of one async_initiate
   // acquire's first step alone, with no coroutine: an idle server (counted active) or null.
   std::unique_ptr<ServerConnection> try_acquire_idle(const asio::io_context* io);
@@ -203,8 +205,10 @@ class Pool : public std::enable_shared_from_this<Pool> {
 // A client's place in a pool's wait queue (Pool::enqueue, Pool::wait), in the client's coroutine
 // frame. Completed, under the pool's mutex, by whoever hands it a server or an error
 // (deliver_locked, expire_waiters, fail_waiters, a failed login): it leaves the queue, gets its
-// result and is woken by one post of its coroutine (no timer, no shared state: the
-// post orders the result before the resumption). A Waiter destroyed while queued, or completed
+// result and is woken by one post of its coroutine (no timer). The result is ordered before the
+// resumption by that post, or, when the waiter is completed before its coroutine has parked, by
+// the atomic state the parking side then finds (it posts the handler itself). A Waiter destroyed
+// while queued, or completed
 // but not taken (its frame destroyed with its event loop at shutdown), leaves the queue and gives
 // back the server handed to it.
 class Pool::Waiter {
@@ -237,6 +241,7 @@ class Pool::Waiter {
   static constexpr uint8_t kWaiting = 0, kParked = 1, kCompleted = 2;
   std::atomic<uint8_t> state_{kWaiting};
   uint8_t overtaken_ = 0;  // times a later waiter got a server first (pick_waiter_locked)
+  const char* timeout_message_ = "query_wait_timeout";
   AcquireResult result_;
   std::optional<Wake> wake_;  // once the coroutine is suspended
 };

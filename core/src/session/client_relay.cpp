@@ -281,7 +281,8 @@ std::string ClientSession::tracked_param_sets() {
 
 bool ClientSession::link_server_now(std::string& sql, Clock::time_point start) {
   if (client_gone_) return false;
-  // No idle server a moment ago (clients queueing): link_server's enqueue looks under the lock.
+  // No idle server a moment ago (clients queueing): queue_for_server's enqueue looks again under
+  // the pool's lock.
   if (!pool_->maybe_idle()) return false;
   std::unique_ptr<ServerConnection> s = pool_->try_acquire_idle(&shard_.io());
   if (!s) return false;
@@ -336,7 +337,12 @@ ClientSession::LinkWait ClientSession::link_wait() const {
 }
 
 bool ClientSession::queue_for_server(Pool::Waiter& w, Clock::time_point start) {
-  if (pool_->enqueue(w, link_wait().seconds, &shard_.io()) != Pool::Step::kQueued) return false;
+  const LinkWait lw = link_wait();
+  // The error text is fixed now: a RELOAD during the wait must not change which timeout it names.
+  if (pool_->enqueue(w, lw.seconds, &shard_.io(),
+                     lw.is_query_timeout ? "query_timeout" : "query_wait_timeout") !=
+      Pool::Step::kQueued)
+    return false;
   waiting_since_ = start;
   wait_notified_ = false;
   return true;
@@ -354,16 +360,15 @@ ClientSession::LinkStep ClientSession::take_server(Pool::Waiter& w, Clock::time_
 Awaitable<void> ClientSession::refuse_link(Pool::Waiter& w) {
   AcquireResult r = w.take();
   ServerError error = r.take_error();
-  if (r.timed_out && link_wait().is_query_timeout) error.message = "query_timeout";
   if (error.sqlstate.empty()) error.sqlstate = "08P01";
   co_await send_fatal(error.sqlstate, error.message);
 }
 
 // Takes a server from the pool and makes it look like this client's: tracked parameters are set.
-Awaitable<bool> ClientSession::link_server(std::string sql, Clock::time_point start) {
-  for (int attempt = 0; attempt < 3; ++attempt) {
+Awaitable<bool> ClientSession::link_server(std::string sql, Clock::time_point start, int attempts) {
+  for (int attempt = 0; attempt < attempts; ++attempt) {
     if (client_gone_) {
-      if (server_) {  // (defensive: link_server follows link_server_now with no wait between)
+      if (server_) {  // taken by the client loop, which may have waited (KILL meanwhile)
         server_sock_ = nullptr;
         pool_->release(std::move(server_));
       }
@@ -507,6 +512,7 @@ Awaitable<void> ClientSession::client_loop() {
         std::string link_sql;
         bool linked = link_server_now(link_sql, now);
         bool refused = false;
+        int link_tries = 3;  // link_server's attempts: 2 after one here
         if (!linked && !server_ && !client_gone_) {
           // No idle server (a busy pool): queue in this frame rather than in link_server's, one
           // coroutine frame fewer per queued transaction. link_server takes what is left: SETs
@@ -520,9 +526,13 @@ Awaitable<void> ClientSession::client_loop() {
           } else if (step == LinkStep::kAttached) {
             link_sql = link_queries();
             linked = link_sql.empty();
+          } else {
+            link_tries = 2;
           }
         }
-        if (!linked && !refused) linked = co_await link_server(std::move(link_sql), now);
+        if (!linked && !refused)
+          linked = co_await link_server(std::move(link_sql), link_tries == 3 ? now : Clock::now(),
+                                        link_tries);
         if (!linked) {
           close_client(close_reason_);
           break;

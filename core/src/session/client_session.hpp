@@ -119,8 +119,6 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
 
   // Relay phase (client_relay.cpp).
   Awaitable<void> client_loop();
-  // Links a server to this client (queueing when needed), runs what it needs first
-  // (server_check_query, SETs of the client's parameters); false when the client must be closed.
   // The wait for a server: query_wait_timeout, or query_timeout when that is shorter.
   struct LinkWait {
     double seconds;
@@ -136,10 +134,14 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   // refuse_link to send (FATAL; the client is closed after).
   LinkStep take_server(Pool::Waiter& w, std::chrono::steady_clock::time_point start);
   Awaitable<void> refuse_link(Pool::Waiter& w);
+  // Links a server to this client (queueing when needed), runs what it needs first
+  // (server_check_query, SETs of the client's parameters); false when the client must be closed.
   // `sql`: what link_server_now found to run on the server it took (server_ set), else unused.
   // `start`: when the request that needs the server arrived (the wait for a server counts from
   // there; the client loop's clock reading, not another one).
-  Awaitable<bool> link_server(std::string sql, std::chrono::steady_clock::time_point start);
+  // `attempts`: how many times a server is taken before "server conn crashed?".
+  Awaitable<bool> link_server(std::string sql, std::chrono::steady_clock::time_point start,
+                              int attempts = 3);
   // link_server's common case without a coroutine frame: an idle server at hand that needs no
   // query. False otherwise; then server_ may be set (taken), with what must run on it in `sql`,
   // for link_server.
@@ -281,7 +283,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   bool login_timed_out_ = false;  // client_login_timeout passed during login(): it fails
   bool relaying_ = false;         // logged in, in client_loop
   bool console_ = false;          // logged in to the admin console
-  bool link_waited_ = false;      // the last link_server queued for a server
+  bool link_waited_ = false;      // the last link queued for a server
   bool suspender_ = false;        // this console client issued SUSPEND
   bool console_admin_ = false;    // in admin_users (else stats_users: SHOW only)
   bool own_uid_admin_ = false;    // "pgbouncer" over the Unix socket with the daemon's uid

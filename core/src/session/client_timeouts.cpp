@@ -39,7 +39,8 @@ void ClientSession::on_janitor(const JanitorTick& tick) {
   if (!relaying_ || client_gone_) return;
   const SessionTimeouts& t = tick.runtime->timeouts_for(user_);
   if (waiting_since_ != kNever) {
-    // Queued for a server: link_server's own deadline enforces query_wait_timeout/query_timeout.
+    // Queued for a server: the pool's janitor pass (expire_waiters) enforces
+    // query_wait_timeout/query_timeout.
     if (t.query_wait_notify > 0 && !wait_notified_ &&
         seconds_since(waiting_since_, tick.now) >= t.query_wait_notify) {
       wait_notified_ = true;

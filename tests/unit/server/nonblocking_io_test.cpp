@@ -38,6 +38,12 @@ TEST(NonblockingIo, moves_bytes_both_ways) {
   EXPECT_EQ(nbio::recv_some(p.fd[1], got.data(), got.size(), ec), sizeof msg);
   EXPECT_FALSE(ec);
   EXPECT_EQ(std::memcmp(got.data(), msg, sizeof msg), 0);
+  const char reply[] = "Z\0\0\0\5I";
+  EXPECT_EQ(nbio::send_some(p.fd[1], reply, sizeof reply, ec), sizeof reply);
+  EXPECT_FALSE(ec);
+  EXPECT_EQ(nbio::recv_some(p.fd[0], got.data(), got.size(), ec), sizeof reply);
+  EXPECT_FALSE(ec);
+  EXPECT_EQ(std::memcmp(got.data(), reply, sizeof reply), 0);
 }
 
 TEST(NonblockingIo, nothing_to_read_is_would_block) {

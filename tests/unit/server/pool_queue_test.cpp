@@ -94,13 +94,25 @@ std::unique_ptr<ServerConnection> acquire_now(Pool& pool, Shard& shard) {
   return f.get().result.server;
 }
 
-TEST(PoolQueue, a_server_released_on_another_thread_wakes_the_queued_client_on_its_shard) {
-  Pool pool(settings_for_test(), full_budget(), nullptr, 1);
+// A pool whose one server (the budget's only slot) a client on `shard` holds: the next client
+// queues, with no login started for it. The test's peer end of the server is closed at the end.
+class HeldServer : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    pool.release(fake_server(&peer));  // the pool's one server, idle
+    held = acquire_now(pool, shard);
+    ASSERT_TRUE(held);
+  }
+  void TearDown() override { ::close(peer); }
+
+  std::shared_ptr<ConnectionBudget> budget = full_budget();
+  Pool pool{settings_for_test(), budget, nullptr, 1};
   int peer = -1;
-  pool.release(fake_server(&peer));  // the pool's one server, idle
-  Shard shard(0);
-  std::unique_ptr<ServerConnection> held = acquire_now(pool, shard);
-  ASSERT_TRUE(held);
+  Shard shard{0};
+  std::unique_ptr<ServerConnection> held;
+};
+
+TEST_F(HeldServer, a_server_released_on_another_thread_wakes_the_queued_client_on_its_shard) {
   ServerConnection* const raw = held.get();
 
   shard.start();  // the shard's own thread from here on
@@ -119,17 +131,9 @@ TEST(PoolQueue, a_server_released_on_another_thread_wakes_the_queued_client_on_i
   EXPECT_EQ(pool.counters().waiting, 0);
   shard.stop(true);
   shard.join();
-  ::close(peer);
 }
 
-TEST(PoolQueue, query_wait_timeout_is_enforced_by_the_janitor_pass) {
-  Pool pool(settings_for_test(), full_budget(), nullptr, 1);
-  int peer = -1;
-  pool.release(fake_server(&peer));
-  Shard shard(0);
-  std::unique_ptr<ServerConnection> held = acquire_now(pool, shard);
-  ASSERT_TRUE(held);
-
+TEST_F(HeldServer, query_wait_timeout_is_enforced_by_the_janitor_pass) {
   auto forever = start_acquire(pool, shard, 0);  // 0 = no timeout
   auto bounded = start_acquire(pool, shard, 0.05);
   run_until(shard, [&] { return pool.counters().waiting == 2; });
@@ -154,7 +158,6 @@ TEST(PoolQueue, query_wait_timeout_is_enforced_by_the_janitor_pass) {
   run_until(shard, [&] { return forever.wait_for(0s) == std::future_status::ready; });
   ASSERT_EQ(forever.wait_for(0s), std::future_status::ready);
   EXPECT_TRUE(forever.get().result.server);
-  ::close(peer);
 }
 
 TEST(PoolQueue, queued_clients_at_shutdown_are_destroyed_with_their_stopped_loop) {
@@ -223,13 +226,7 @@ TEST(PoolQueue, enqueue_hands_out_an_idle_server_at_once_and_queues_otherwise) {
   ::close(peer);
 }
 
-TEST(PoolQueue, a_waiter_destroyed_while_queued_leaves_the_queue) {
-  Pool pool(settings_for_test(), full_budget(), nullptr, 1);
-  int peer = -1;
-  pool.release(fake_server(&peer));
-  Shard shard(0);
-  std::unique_ptr<ServerConnection> held = acquire_now(pool, shard);
-  ASSERT_TRUE(held);
+TEST_F(HeldServer, a_waiter_destroyed_while_queued_leaves_the_queue) {
   {
     Pool::Waiter w(shard.io().get_executor());
     ASSERT_EQ(pool.enqueue(w, 0, &shard.io()), Pool::Step::kQueued);
@@ -238,17 +235,9 @@ TEST(PoolQueue, a_waiter_destroyed_while_queued_leaves_the_queue) {
   EXPECT_EQ(pool.counters().waiting, 0);
   pool.release(std::move(held));  // nobody queued: the server goes idle
   EXPECT_EQ(pool.counters().idle, 1);
-  ::close(peer);
 }
 
-TEST(PoolQueue, a_server_handed_to_a_waiter_that_never_takes_it_is_closed_and_its_slot_freed) {
-  std::shared_ptr<ConnectionBudget> budget = full_budget();
-  Pool pool(settings_for_test(), budget, nullptr, 1);
-  int peer = -1;
-  pool.release(fake_server(&peer));
-  Shard shard(0);
-  std::unique_ptr<ServerConnection> held = acquire_now(pool, shard);
-  ASSERT_TRUE(held);
+TEST_F(HeldServer, a_server_handed_to_a_waiter_that_never_takes_it_is_closed_and_its_slot_freed) {
   // (The test's release of a server the pool never handed out counted one active less.)
   const int active_held = pool.counters().active;
   {
@@ -268,7 +257,6 @@ TEST(PoolQueue, a_server_handed_to_a_waiter_that_never_takes_it_is_closed_and_it
   EXPECT_EQ(::recv(peer, got.data(), got.size(), MSG_DONTWAIT), 5);
   EXPECT_EQ(got[0], 'X');
   EXPECT_EQ(::recv(peer, got.data(), got.size(), MSG_DONTWAIT), 0);
-  ::close(peer);
 }
 
 TEST(PoolQueue, resume_skips_an_idle_server_with_a_cancel_in_flight) {

@@ -208,9 +208,8 @@ class Pool : public std::enable_shared_from_this<Pool> {
 // result and is woken by one post of its coroutine (no timer). The result is ordered before the
 // resumption by that post, or, when the waiter is completed before its coroutine has parked, by
 // the atomic state the parking side then finds (it posts the handler itself). A Waiter destroyed
-// while queued, or completed
-// but not taken (its frame destroyed with its event loop at shutdown), leaves the queue and gives
-// back the server handed to it.
+// while queued, or completed but not taken (its frame destroyed with its event loop at
+// shutdown), leaves the queue and gives back the server handed to it.
 class Pool::Waiter {
  public:
   explicit Waiter(const Executor& e) : ex_(e) {}

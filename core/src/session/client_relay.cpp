@@ -325,24 +325,17 @@ std::string ClientSession::link_queries() {
   return sql;
 }
 
-ClientSession::LinkWait ClientSession::link_wait() const {
+bool ClientSession::queue_for_server(Pool::Waiter& w, Clock::time_point start) {
   const SessionTimeouts& t = runtime_->timeouts_for(user_);
   // query_timeout also bounds the wait for a server (PgBouncer applies it to queued clients).
-  LinkWait w{t.query_wait_timeout, false};
-  if (t.query_timeout > 0 && (w.seconds <= 0 || t.query_timeout < w.seconds)) {
-    w.seconds = t.query_timeout;
-    w.is_query_timeout = true;
-  }
-  return w;
-}
-
-bool ClientSession::queue_for_server(Pool::Waiter& w, Clock::time_point start) {
-  const LinkWait lw = link_wait();
   // The error text is fixed now: a RELOAD during the wait must not change which timeout it names.
-  if (pool_->enqueue(w, lw.seconds, &shard_.io(),
-                     lw.is_query_timeout ? "query_timeout" : "query_wait_timeout") !=
-      Pool::Step::kQueued)
-    return false;
+  double wait = t.query_wait_timeout;
+  const char* timeout_message = "query_wait_timeout";
+  if (t.query_timeout > 0 && (wait <= 0 || t.query_timeout < wait)) {
+    wait = t.query_timeout;
+    timeout_message = "query_timeout";
+  }
+  if (pool_->enqueue(w, wait, &shard_.io(), timeout_message) != Pool::Step::kQueued) return false;
   waiting_since_ = start;
   wait_notified_ = false;
   return true;

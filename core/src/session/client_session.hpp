@@ -119,14 +119,9 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
 
   // Relay phase (client_relay.cpp).
   Awaitable<void> client_loop();
-  // The wait for a server: query_wait_timeout, or query_timeout when that is shorter.
-  struct LinkWait {
-    double seconds;
-    bool is_query_timeout;
-  };
-  LinkWait link_wait() const;
-  // Queues for a server with the waiter in the caller's frame (Pool::enqueue): true when the
-  // caller must `co_await pool_->wait(w)` before take_server.
+  // Queues for a server with the waiter in the caller's frame (Pool::enqueue), for at most
+  // query_wait_timeout, or query_timeout when that is shorter: true when the caller must
+  // `co_await pool_->wait(w)` before take_server.
   bool queue_for_server(Pool::Waiter& w, std::chrono::steady_clock::time_point start);
   enum class LinkStep : uint8_t { kAttached, kRetry, kFailed };
   // What queue_for_server (and the wait) got: kAttached (server_ set), kRetry (the server was not

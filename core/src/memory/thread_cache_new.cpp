@@ -4,17 +4,18 @@
 // here (its checks and bins; frames above 1 KB miss its per-thread cache); a cached block costs a
 // pop and a push. Blocks are cut in glibc's own size steps, so none is bigger than malloc would
 // make it (idle clients cost what they did). Every block comes from malloc and any block may go
-// back to free, so blocks can cross threads and other allocators' blocks can arrive here: a freed
-// block's size class comes from malloc_usable_size, never from what the caller says. Per thread
-// at most kBudget bytes are kept, and the janitor gives back what a thread's cache did not hand out
-// between two of its ticks (trim_thread_cache): without that, blocks of classes the steady state
-// never asks for (left by the logins of a warm-up or a burst) filled the budget, and with 50
+// back to free, so blocks can cross threads. An unsized delete takes a block's size class from
+// malloc_usable_size; a sized delete from its size, which is the size it was allocated with. Per
+// thread at most kBudget bytes are kept, and the janitor gives back what a thread's cache did not
+// hand out between two of its ticks (trim_thread_cache): without that, blocks of classes the steady
+// state never asks for (left by the logins of a warm-up or a burst) filled the budget, and with 50
 // clients queueing for 20 servers most frames went to malloc and back. Not built with sanitizers
 // (they must see every allocation).
 #if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 
 #include <malloc.h>
 
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -73,21 +74,37 @@ void* allocate(std::size_t n) {
   }
 }
 
+// Caches `p` as a block of class `c` when the budget allows, else frees it.
+void cache_or_free(void* p, std::size_t c) noexcept {
+  if (c < kClasses && t_cached + class_size(c) <= kBudget) {
+    auto* b = static_cast<FreeBlock*>(p);
+    b->next = t_bins[c];
+    t_bins[c] = b;
+    t_cached += class_size(c);
+    ++t_count[c];
+    return;
+  }
+  std::free(p);
+}
+
 void deallocate(void* p) noexcept {
   if (!p) return;
   const std::size_t usable = ::malloc_usable_size(p);
-  if (usable >= kSmallest) {
-    const std::size_t c = class_for_usable(usable);
-    if (c < kClasses && t_cached + class_size(c) <= kBudget) {
-      auto* b = static_cast<FreeBlock*>(p);
-      b->next = t_bins[c];
-      t_bins[c] = b;
-      t_cached += class_size(c);
-      ++t_count[c];
-      return;
-    }
+  if (usable < kSmallest) {
+    std::free(p);
+    return;
   }
-  std::free(p);
+  cache_or_free(p, class_for_usable(usable));
+}
+
+// A sized delete names the size its block was allocated with (anything else is undefined
+// behaviour), and allocate() gave that request a block of at least its class's size: the class
+// follows from `n` without asking malloc (malloc_usable_size was most of a cached free's cost).
+void deallocate(void* p, std::size_t n) noexcept {
+  if (!p) return;
+  const std::size_t c = class_for_request(n == 0 ? 1 : n);
+  assert(c >= kClasses || ::malloc_usable_size(p) >= class_size(c));
+  cache_or_free(p, c);
 }
 
 static_assert(kBudget / kSmallest <= UINT16_MAX);  // no class can hold more blocks than a count
@@ -148,11 +165,11 @@ void operator delete(void* p) noexcept {
 void operator delete[](void* p) noexcept {
   deallocate(p);
 }
-void operator delete(void* p, std::size_t /*n*/) noexcept {
-  deallocate(p);
+void operator delete(void* p, std::size_t n) noexcept {
+  deallocate(p, n);
 }
-void operator delete[](void* p, std::size_t /*n*/) noexcept {
-  deallocate(p);
+void operator delete[](void* p, std::size_t n) noexcept {
+  deallocate(p, n);
 }
 void operator delete(void* p, const std::nothrow_t& /*tag*/) noexcept {
   deallocate(p);

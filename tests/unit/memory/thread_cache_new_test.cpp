@@ -1,10 +1,10 @@
 // The per-thread cache behind the daemon's operator new/delete: freed blocks of a size class come
-// back for the next request of that class (LIFO), blocks from malloc or from another thread are
-// taken in by their usable size, the cache keeps at most 64 KB per thread and, when trimmed (the
-// janitor's trim_thread_cache), gives back the blocks it did not hand out since the last trim, and
-// failures follow the standard (bad_alloc, or nullptr from the nothrow forms). With sanitizers the
-// file defines nothing (they must see every allocation): only the standard behaviour is checked
-// then.
+// back for the next request of that class (LIFO), whether a sized or an unsized delete freed them;
+// blocks from malloc or from another thread are taken in by their usable size; the cache keeps at
+// most 64 KB per thread and, when trimmed (the janitor's trim_thread_cache), gives back the blocks
+// it did not hand out since the last trim, and failures follow the standard (bad_alloc, or nullptr
+// from the nothrow forms). With sanitizers the file defines nothing (they must see every
+// allocation): only the standard behaviour is checked then.
 #include <gtest/gtest.h>
 #include <malloc.h>
 
@@ -44,6 +44,32 @@ TEST(ThreadCacheNew, a_freed_block_serves_the_next_request_of_its_size_class) {
   EXPECT_EQ(d, c);
   ::operator delete(d);
 }
+
+// g++ compiles sized deletes from C++14 on, as it builds the daemon; clang only with
+// -fsized-deallocation (then this test does not exist).
+#if defined(__cpp_sized_deallocation)
+TEST(ThreadCacheNew, a_sized_delete_files_the_block_under_its_request_class) {
+  if (!kCached) GTEST_SKIP() << "sanitizer build: the standard operator new is in use";
+  void* a = ::operator new(200);  // class 184 < n <= 200
+  ::operator delete(a, 200);
+  void* bigger = ::operator new(201);  // the next class up: not that block
+  EXPECT_NE(bigger, a);
+  void* b = ::operator new(185);  // the same class: the same block, all 200 bytes usable
+  EXPECT_EQ(b, a);
+  std::memset(b, 0x5a, 200);
+  ::operator delete(b, 185);
+  ::operator delete(bigger, 201);
+  // The array forms too: a block the unsized form filed serves the sized one's request, and back.
+  void* arr = ::operator new[](300);
+  ::operator delete[](arr);
+  void* c = ::operator new[](300);
+  EXPECT_EQ(c, arr);
+  ::operator delete[](c, 300);
+  void* d = ::operator new(310);  // 297..312 bytes: the class of 300
+  EXPECT_EQ(d, c);
+  ::operator delete(d, 310);
+}
+#endif
 
 TEST(ThreadCacheNew, a_block_from_malloc_is_taken_in_by_its_usable_size) {
   if (!kCached) GTEST_SKIP() << "sanitizer build: the standard operator new is in use";

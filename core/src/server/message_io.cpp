@@ -3,6 +3,7 @@
 
 #include <stdexcept>
 
+#include "server/nonblocking_io.hpp"
 #include "server/tls_channel.hpp"
 
 namespace sluice {
@@ -30,6 +31,26 @@ size_t read_available(Socket& sock, std::span<uint8_t> out) {
   if (ec == asio::error::would_block || ec == asio::error::try_again) return 0;
   if (ec) throw boost::system::system_error(ec);
   return n;
+}
+
+// Sends what the socket takes of `data` now, when it is in non-blocking mode (else 0, for the
+// asynchronous write). Returns the bytes sent; throws on errors as the asynchronous write would.
+// Why: an asynchronous write that completes at once, as nearly every login answer does (the send
+// buffer is empty), still goes through the scheduler to resume its caller: a lock, a queue and a
+// dispatch, about as much work as the send itself.
+size_t write_available(Socket& sock, std::string_view data) {
+  if (!sock.non_blocking()) return 0;
+  size_t done = 0;
+  while (done < data.size()) {
+    boost::system::error_code ec;
+    const size_t n =
+        nbio::send_some(sock.native_handle(), data.data() + done, data.size() - done, ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) break;
+    if (ec) throw boost::system::system_error(ec);
+    if (n == 0) break;  // never for a stream socket; the asynchronous write would sort it out
+    done += n;
+  }
+  return done;
 }
 
 }  // namespace
@@ -72,7 +93,11 @@ Awaitable<Message> read_message(Socket& sock, TlsChannel* tls, uint32_t max_leng
 
 Awaitable<void> write_all(Socket& sock, TlsChannel* tls, std::string_view data) {
   if (!tls) {
-    co_await asio::async_write(sock, asio::buffer(data.data(), data.size()), kUseAwaitable);
+    const size_t done = write_available(sock, data);
+    if (done < data.size()) {
+      co_await asio::async_write(sock, asio::buffer(data.data() + done, data.size() - done),
+                                 kUseAwaitable);
+    }
     co_return;
   }
   boost::system::error_code ec;

@@ -9,6 +9,8 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <functional>
+#include <memory>
 
 #include "pool/server_login.hpp"
 #include "pool/server_query.hpp"
@@ -279,6 +281,26 @@ std::string ClientSession::tracked_param_sets() {
   return sql;
 }
 
+// A queued client can wait a long time, and a busy pool can have thousands of them: each holds its
+// request (usually a few dozen bytes), not a 32 KB buffer. One copy of the request per queued
+// transaction; a client that gets an idle server at once never parks.
+std::unique_ptr<std::byte[]> ClientSession::park_request(BufferPool::Lease& buf, size_t n) {
+  auto parked = std::make_unique_for_overwrite<std::byte[]>(n);
+  std::memcpy(parked.get(), buf.data(), n);
+  if (ps_) {
+    // Pieces in the chunk move with it; those in the framer's own copy of a message stay.
+    const auto* from = reinterpret_cast<const uint8_t*>(buf.data());
+    const auto* to = reinterpret_cast<const uint8_t*>(parked.get());
+    for (auto& p : ps_->pieces) {
+      const uint8_t* at = p.bytes.data();
+      if (std::less_equal<>()(from, at) && std::less<>()(at, from + n))
+        p.bytes = {to + (at - from), p.bytes.size()};
+    }
+  }
+  buf.reset();
+  return parked;
+}
+
 bool ClientSession::link_server_now(std::string& sql, Clock::time_point start) {
   if (client_gone_) return false;
   // No idle server a moment ago (clients queueing): queue_for_server's enqueue looks again under
@@ -432,6 +454,7 @@ Awaitable<void> ClientSession::client_loop() {
     if (ctx_.suspended.load(std::memory_order_relaxed)) co_await wait_while_suspended();
     if (client_gone_) break;
     BufferPool::Lease buf = shard_.buffers().take();
+    std::unique_ptr<std::byte[]> parked;  // the request, when the client queued for a server
     size_t n = client_tls_ ? client_tls_->read_some(buf.data(), buf.size(), ec)
                            : nbio::recv_some(client_.native_handle(), buf.data(), buf.size(), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
@@ -511,7 +534,10 @@ Awaitable<void> ClientSession::client_loop() {
           // coroutine frame fewer per queued transaction. link_server takes what is left: SETs
           // or server_check_query to run, a server unusable here.
           Pool::Waiter waiter(shard_.io().get_executor());
-          if (queue_for_server(waiter, now)) co_await pool_->wait(waiter);
+          if (queue_for_server(waiter, now)) {
+            parked = park_request(buf, n);
+            co_await pool_->wait(waiter);
+          }
           const LinkStep step = take_server(waiter, now);
           if (step == LinkStep::kFailed) {
             co_await refuse_link(waiter);
@@ -557,7 +583,7 @@ Awaitable<void> ClientSession::client_loop() {
           asio::co_spawn(shard_.io(), server_side(self), asio::detached);
         }
       }
-      std::span<const uint8_t> send = span_of(buf.data(), forward);
+      std::span<const uint8_t> send = span_of(parked ? parked.get() : buf.data(), forward);
       std::string rewritten;
       if (ps_) {
         protocol::RewriteError error;

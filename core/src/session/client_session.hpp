@@ -18,6 +18,7 @@
 #include "protocol/statement_rewriter.hpp"
 #include "protocol/stream_scanner.hpp"
 #include "server/asio.hpp"
+#include "server/buffer_pool.hpp"
 #include "server/daemon_context.hpp"
 #include "server/session_list.hpp"
 #include "session/client_params.hpp"
@@ -179,6 +180,10 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
     if (ps_) return ps_->framer.at_boundary();
     return !client_scanner_ || client_scanner_->at_boundary();  // no scanner: nothing read yet
   }
+  // While its client is queued for a server, a request waits out of the 32 KB I/O buffer it was
+  // read into (client_relay.cpp): moves the chunk buf[0, n) into a block of its own size, gives the
+  // buffer back, points ps_->pieces that were in the chunk at the copy, and returns the copy.
+  std::unique_ptr<std::byte[]> park_request(BufferPool::Lease& buf, size_t n);
   // Prepared statements (client_prepared.cpp). Frames a chunk into ps_->pieces; false on a bad
   // length. Sets `terminate` at a Terminate message (pieces_ then end before it).
   bool frame_client_chunk(std::span<const uint8_t> chunk, bool& terminate, size_t& bytes);

@@ -33,8 +33,9 @@ printf 'SELECT 1;\n' >"$IT_TMP/one.sql"
 
 # The holder keeps the only server busy until it is cancelled.
 bg psql_sluice app -c 'SELECT pg_sleep(120)'
+holder="FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(120)%' AND state = 'active'"
 for ((i = 0; i < 100; i++)); do
-  [[ $(psql_admin -d app -c "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(120)%' AND state = 'active'") == 1 ]] && break
+  [[ $(psql_admin -d app -c "SELECT count(*) $holder") == 1 ]] && break
   sleep 0.1
 done
 sleep 0.5
@@ -57,10 +58,10 @@ log "sluice VmRSS ${before_kb} kB -> ${with_kb} kB with $n queued clients: ${per
 assert_lt "$per_client" "$limit" "RSS growth per queued client (bytes)"
 
 # The server comes free: every queued query runs.
-psql_admin -d app -c "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(120)%' AND state = 'active'" >/dev/null
-wait "$pgbench_pid" || fail "pgbench failed after the server came free: $(tail -5 "$IT_TMP/pgbench.out")"
-processed=$(awk -F': ' '/^number of transactions actually processed/ { split($2, a, "/"); print a[1] }' "$IT_TMP/pgbench.out")
-assert_eq "$processed" "$n" "queued transactions that ran"
+psql_admin -d app -c "SELECT pg_cancel_backend(pid) $holder" >/dev/null
+wait "$pgbench_pid" || fail "pgbench failed: $(tail -5 "$IT_TMP/pgbench.out")"
+assert_contains "$(cat "$IT_TMP/pgbench.out")" "number of transactions actually processed: $n/$n" \
+  "queued transactions that ran"
 assert_contains "$(cat "$IT_TMP/pgbench.out")" "number of failed transactions: 0" "pgbench failures"
 sluice_alive
 log "ok"

@@ -120,6 +120,12 @@ Awaitable<void> ClientSession::run(std::shared_ptr<ClientSession> self) {
   if (self->login_timed_out_) logged_in = false;
   self->login_secrets_.reset();
   if (logged_in && !self->console_) {
+    // Prepared statements are tracked where a client's next transaction may run on another
+    // server. Decided once: a RELOAD must not start or stop tracking in the middle of a session.
+    const auto* mode = self->pool_->settings().pool_mode;
+    self->track_statements_ =
+        self->ctx_.max_prepared_statements.load(std::memory_order_relaxed) > 0 &&
+        !(mode->flags & SLUICE_POOL_FLAG_RESET_ON_RELEASE);
     // Listed, and under client_idle_timeout, from now on (as when client_loop starts).
     self->relaying_ = true;
     self->last_active_ = Clock::now();
@@ -180,13 +186,32 @@ void ClientSession::wait_for_first_bytes(const std::shared_ptr<ClientSession>& s
 
 Awaitable<void> ClientSession::relay_loop(std::shared_ptr<ClientSession> self, bool run_loop) {
   if (run_loop) {
+    bool hibernated = false;
     try {
-      co_await self->client_loop();
+      hibernated = co_await self->client_loop();
     } catch (const std::exception& e) {
       spdlog::warn("{}session error: {}", self->prefix(), e.what());
     }
+    if (hibernated) {
+      hibernate(self);
+      co_return;
+    }
   }
   co_await self->end_session();
+}
+
+void ClientSession::hibernate(const std::shared_ptr<ClientSession>& self) {
+  // The parked server side ends with its handler (Asio posts the unwinding of its frame); the next
+  // link starts a new one. Nothing waits on the timer: no link, no client write.
+  self->wakeup_.reset();
+  // What a fresh start would rebuild the same way; a message half received stays where it is.
+  if (self->client_scanner_ && self->client_scanner_->at_boundary()) self->client_scanner_.reset();
+  if (Prepared* ps = self->ps_.get(); ps && ps->statements.empty() && ps->replies.empty() &&
+                                      ps->framer.at_boundary() && ps->retry == Retry::Off &&
+                                      ps->held.size == 0 && !ps->segment_open)
+    self->ps_.reset();
+  spdlog::debug("{}idle: relay hibernates", self->prefix());
+  wait_for_first_bytes(self);
 }
 
 Awaitable<void> ClientSession::end_session() {
@@ -426,15 +451,11 @@ Awaitable<bool> ClientSession::link_server(std::string sql, Clock::time_point st
   co_return false;
 }
 
-Awaitable<void> ClientSession::client_loop() {
+Awaitable<bool> ClientSession::client_loop() {
   auto self = shared_from_this();
   const uint32_t max_packet = runtime_->pool_defaults.max_packet_size;
-  client_scanner_.emplace("X", max_packet);
-  // Prepared statements are tracked where a client's next transaction may run on another server.
-  const auto* mode = pool_->settings().pool_mode;
-  if (ctx_.max_prepared_statements.load(std::memory_order_relaxed) > 0 &&
-      !(mode->flags & SLUICE_POOL_FLAG_RESET_ON_RELEASE))
-    track_statements_ = true;
+  // Kept across hibernation when it holds part of a message.
+  if (!client_scanner_) client_scanner_.emplace("X", max_packet);
   relaying_ = true;
   last_active_ = Clock::now();
   // The parked server side of the relay, to resume once the request that linked it is written.
@@ -443,13 +464,18 @@ Awaitable<void> ClientSession::client_loop() {
     boost::system::error_code ec;
     // Idle clients wait for readability without holding a buffer (DESIGN.md §9). A TLS client
     // may have bytes OpenSSL already took from the socket: then there is nothing to wait for.
-    if (!client_tls_) {
-      co_await client_.async_wait(Socket::wait_read, asio::redirect_error(kUseAwaitable, ec));
-    } else if (!client_tls_->has_pending()) {
-      co_await client_.async_wait(client_tls_->read_wait(),
+    if (!client_tls_ || !client_tls_->has_pending()) {
+      idle_waiting_ = true;  // the janitor may end this wait to hibernate (on_janitor)
+      co_await client_.async_wait(client_tls_ ? client_tls_->read_wait() : Socket::wait_read,
                                   asio::redirect_error(kUseAwaitable, ec));
+      idle_waiting_ = false;
     }
     if (client_gone_) break;
+    if (hibernate_) {
+      hibernate_ = false;
+      if (ec == asio::error::operation_aborted) co_return true;
+      // The client's bytes came before the cancel: no hibernation, they are read now.
+    }
     if (ec) break;
     if (ctx_.suspended.load(std::memory_order_relaxed)) co_await wait_while_suspended();
     if (client_gone_) break;
@@ -656,6 +682,7 @@ Awaitable<void> ClientSession::client_loop() {
       co_await wakeup_->timer.async_wait(asio::redirect_error(kUseAwaitable, ec));
     }
   }
+  co_return false;
 }
 
 void ClientSession::post_server_wake(ServerWake wake, std::shared_ptr<ClientSession> self) {

@@ -1,7 +1,7 @@
 // Client-side timeouts, checked by the shard's janitor three times a second (as PgBouncer's
 // janitor does): client_login_timeout, client_idle_timeout, query_timeout,
-// idle_transaction_timeout, transaction_timeout, and the query_wait_notify NOTICE. The data path
-// only stamps times.
+// idle_transaction_timeout, transaction_timeout, and the query_wait_notify NOTICE; it also sends
+// clients idle between transactions into hibernation. The data path only stamps times.
 #include <spdlog/spdlog.h>
 
 #include "protocol/backend_messages.hpp"
@@ -49,9 +49,19 @@ void ClientSession::on_janitor(const JanitorTick& tick) {
     return;
   }
   if (!server_) {
-    if (t.client_idle_timeout > 0 && outstanding_ == 0 &&
-        seconds_since(last_active_, tick.now) > t.client_idle_timeout)
+    const double idle = seconds_since(last_active_, tick.now);
+    if (t.client_idle_timeout > 0 && outstanding_ == 0 && idle > t.client_idle_timeout) {
       kill("client_idle_timeout");
+      return;
+    }
+    // Idle between transactions for a while: the client loop's wait ends and the relay
+    // hibernates (hibernate()). Not while the server side is still giving a server back.
+    if (idle_waiting_ && !hibernate_ && !server_loop_running_ && outstanding_ == 0 &&
+        idle >= kHibernateAfter) {
+      hibernate_ = true;
+      boost::system::error_code ec;
+      client_.cancel(ec);
+    }
     return;
   }
   if (outstanding_ > 0) {

@@ -203,9 +203,10 @@ Awaitable<void> ClientSession::relay_loop(std::shared_ptr<ClientSession> self, b
 void ClientSession::hibernate(const std::shared_ptr<ClientSession>& self) {
   // The parked server side ends with its handler (Asio posts the unwinding of its frame); the next
   // link starts a new one. Nothing waits on the timer: no link, no client write.
-  self->wakeup_.reset();
+  self->wakeup_.release();
   // What a fresh start would rebuild the same way; a message half received stays where it is.
-  if (self->client_scanner_ && self->client_scanner_->at_boundary()) self->client_scanner_.reset();
+  if (self->client_scanner_ && self->client_scanner_->at_boundary())
+    self->client_scanner_.release();
   if (Prepared* ps = self->ps_.get(); ps && ps->statements.empty() && ps->replies.empty() &&
                                       ps->framer.at_boundary() && ps->retry == Retry::Off &&
                                       ps->held.size == 0 && !ps->segment_open)

@@ -124,7 +124,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   // (on_janitor), and the relay's coroutines (client loop, relay loop, the parked server side) end
   // with their frames; so do the client's scanner and prepared-statement state when they hold
   // nothing. The client then waits with a plain handler, as before its first request, and its next
-  // bytes start the relay again. About 2.7 kB of RSS less per such client (docs/architecture.md).
+  // bytes start the relay again. About 3 kB of RSS less per such client (docs/architecture.md).
   static void hibernate(const std::shared_ptr<ClientSession>& self);
   static constexpr double kHibernateAfter = 1.0;  // seconds without a byte from the client
   // Queues for a server with the waiter in the caller's frame (Pool::enqueue), for at most

@@ -4,6 +4,8 @@
 // clients idle between transactions into hibernation. The data path only stamps times.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "protocol/backend_messages.hpp"
 #include "server/tls_channel.hpp"
 #include "session/client_session.hpp"
@@ -49,15 +51,17 @@ void ClientSession::on_janitor(const JanitorTick& tick) {
     return;
   }
   if (!server_) {
-    const double idle = seconds_since(last_active_, tick.now);
-    if (t.client_idle_timeout > 0 && outstanding_ == 0 && idle > t.client_idle_timeout) {
+    if (t.client_idle_timeout > 0 && outstanding_ == 0 &&
+        seconds_since(last_active_, tick.now) > t.client_idle_timeout) {
       kill("client_idle_timeout");
       return;
     }
-    // Idle between transactions for a while: the client loop's wait ends and the relay
-    // hibernates (hibernate()). Not while the server side is still giving a server back.
+    // Idle between transactions for a while, counted from the client's last bytes or the last
+    // answer, whichever came later (a long query is no idle time): the client loop's wait ends
+    // and the relay hibernates (hibernate()). Not while the server side is still giving a server
+    // back.
     if (idle_waiting_ && !hibernate_ && !server_loop_running_ && outstanding_ == 0 &&
-        idle >= kHibernateAfter) {
+        seconds_since(std::max(last_active_, ready_at_), tick.now) >= kHibernateAfter) {
       hibernate_ = true;
       boost::system::error_code ec;
       client_.cancel(ec);

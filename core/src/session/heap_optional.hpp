@@ -1,5 +1,6 @@
 // std::optional's interface with the value on the heap: the storage is allocated at the first
-// emplace() and kept (reused by later emplace() calls) until the HeapOptional is destroyed, so an
+// emplace() and kept (reused by later emplace() calls) until the HeapOptional is destroyed or
+// release()d, so an
 // object that never needs the value pays one pointer for it, and one that keeps re-creating it
 // (a server socket per link) allocates once. One pointer in size: while it holds a value the
 // pointer is one past the storage's (at least 2-aligned) address, so its low bit says so.
@@ -37,6 +38,12 @@ class HeapOptional {
     T* value = get();
     --tagged_;
     value->~T();
+  }
+  // reset(), and the storage goes back too (a hibernating session: docs/architecture.md).
+  void release() noexcept {
+    reset();
+    if (tagged_) ::operator delete(tagged_, kAlign);
+    tagged_ = nullptr;
   }
 
   bool has_value() const noexcept { return (reinterpret_cast<std::uintptr_t>(tagged_) & 1) != 0; }

@@ -253,6 +253,25 @@ TEST(HeapOptional, behaves_like_optional) {
   EXPECT_EQ(live, 0);  // destroyed with the HeapOptional
 }
 
+TEST(HeapOptional, release_destroys_the_value_and_gives_the_storage_back) {
+  int live = 0;
+  HeapOptional<Counted> o;
+  o.release();  // nothing held, no storage: a no-op
+  EXPECT_FALSE(o);
+  o.emplace(live, 1);
+  const Counted* first = &*o;
+  o.reset();  // reset keeps the storage for the next emplace
+  o.emplace(live, 2);
+  EXPECT_EQ(&*o, first);
+  o.release();
+  EXPECT_FALSE(o);
+  EXPECT_EQ(live, 0);
+  o.release();         // twice is fine
+  o.emplace(live, 3);  // new storage
+  EXPECT_EQ(o->value, 3);
+  EXPECT_EQ(live, 1);
+}
+
 TEST(HeapOptional, is_one_pointer_and_works_for_byte_aligned_types) {
   static_assert(sizeof(HeapOptional<char>) == sizeof(void*));
   HeapOptional<char> c;

@@ -15,8 +15,6 @@ sluice_start
 
 cli() { "$SLUICE_BIN" "$@"; }
 console() { psql_sluice app -d pgbouncer "$@"; }
-# pool_field N: field N of the app/app row of SHOW POOLS.
-pool_field() { console -c 'SHOW POOLS' | awk -F'|' -v n="$1" '$1 == "app" && $2 == "app" { print $n }'; }
 
 # --- Nothing running: advise asks PostgreSQL's max_connections through the pooler itself.
 out=$(cli advise "$SLUICE_CONFIG") || fail "sluice advise exited $?: $out"
@@ -29,13 +27,13 @@ assert_contains "$out" "no recommendations" "an idle pool of one needs nothing"
 bg env PGPASSWORD="${IT_PASSWORD[app]}" "$PG_BINDIR/psql" -X -At -h 127.0.0.1 -p "$SLUICE_PORT" -U app -d app \
   -c 'select pg_sleep(10)'
 holder=$BG_PID
-for ((i = 0; i < 50; i++)); do [[ $(pool_field 7) == 1 ]] && break; sleep 0.1; done
-assert_eq "$(pool_field 7)" 1 "sv_active with the holder"
+for ((i = 0; i < 50; i++)); do [[ $(app_pool_field 7) == 1 ]] && break; sleep 0.1; done
+assert_eq "$(app_pool_field 7)" 1 "sv_active with the holder"
 bg env PGPASSWORD="${IT_PASSWORD[app]}" "$PG_BINDIR/psql" -X -At -h 127.0.0.1 -p "$SLUICE_PORT" -U app -d app \
   -c 'select 1'
 waiter=$BG_PID
-for ((i = 0; i < 50; i++)); do [[ $(pool_field 4) == 1 ]] && break; sleep 0.1; done
-assert_eq "$(pool_field 4)" 1 "cl_waiting with the waiter"
+for ((i = 0; i < 50; i++)); do [[ $(app_pool_field 4) == 1 ]] && break; sleep 0.1; done
+assert_eq "$(app_pool_field 4)" 1 "cl_waiting with the waiter"
 
 out=$(cli monitor --pools "$SLUICE_CONFIG") || fail "monitor --pools exited $?"
 log "monitor --pools:

@@ -64,10 +64,6 @@ wait_hibernated() {
   done
   fail "only $(hibernations) of $1 hibernations after 60 s"
 }
-# cl_active of the app/app pool (SHOW POOLS column 3): logged-in clients not waiting.
-cl_active() {
-  psql_sluice app -d pgbouncer -c 'SHOW POOLS' | awk -F'|' '$1 == "app" && $2 == "app" { print $3 }'
-}
 write_config pool_mode=transaction default_pool_size=1 verbose=1 workers=1 max_client_conn=1000 \
   admin_users=app
 sluice_start "$SLUICE_CONFIG"
@@ -83,14 +79,11 @@ wait_hibernated $((h0 + 2 * n))
 sleep 0.5
 rss2=$(proc_status_kb "$SLUICE_PID" VmRSS)
 # Both waves still connected (the console client itself is in the pgbouncer pool, not counted).
-assert_eq "$(cl_active)" $((2 * n)) "clients of both waves connected at the measurement"
+# (SHOW POOLS column 3, cl_active: logged-in clients not waiting)
+assert_eq "$(app_pool_field 3)" $((2 * n)) "clients of both waves connected at the measurement"
 per_client=$(((rss2 - rss1) * 1024 / n))
 log "VmRSS with $n hibernated clients ${rss1} kB, with $n more ${rss2} kB: ${per_client} bytes each"
-if [[ ${SLUICE_SANITIZED:-0} == 1 ]]; then
-  log "sanitizer build: RSS per client not asserted (ASan's allocator decides it)"
-else
-  assert_lt "$per_client" "$limit" "RSS growth per client of the second wave (bytes)"
-fi
+assert_rss_bytes_lt "$per_client" "$limit" "RSS growth per client of the second wave (bytes)"
 kill "$first" "$second" 2>/dev/null
 wait "$first" "$second" 2>/dev/null || true  # killed: their status is the signal
 sluice_alive

@@ -676,3 +676,21 @@ sluice_alive() {
 proc_status_kb() {
   awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
 }
+
+# assert_rss_bytes_lt BYTES LIMIT WHAT: assert_lt for a per-client RSS figure, except in sanitizer
+# builds, where ASan's allocator (redzones, quarantine, shadow memory) decides RSS: there the
+# figure is only logged.
+assert_rss_bytes_lt() {
+  if [[ ${SLUICE_SANITIZED:-0} == 1 ]]; then
+    log "sanitizer build: $3 not asserted ($1 < $2 wanted; ASan's allocator decides RSS)"
+  else
+    assert_lt "$1" "$2" "$3"
+  fi
+}
+
+# app_pool_field N: field N of the app/app row of SHOW POOLS (app must be in admin_users or
+# stats_users).
+app_pool_field() {
+  psql_sluice app -d pgbouncer -c 'SHOW POOLS' |
+    awk -F'|' -v n="$1" '$1 == "app" && $2 == "app" { print $n }'
+}

@@ -18,11 +18,6 @@ write_config pool_mode=transaction default_pool_size=1 max_client_conn=1000 log_
   admin_users=app workers=1
 sluice_start "$SLUICE_CONFIG"
 
-# cl_waiting of the app/app pool (SHOW POOLS column 4).
-cl_waiting() {
-  psql_sluice app -d pgbouncer -c 'SHOW POOLS' | awk -F'|' '$1 == "app" && $2 == "app" { print $4 }'
-}
-
 # The pool's server logs in (and the welcome is learnt) before anything is measured.
 assert_eq "$(psql_sluice app -c 'SELECT 1')" 1 "a first query"
 printf 'SELECT 1;\n' >"$IT_TMP/one.sql"
@@ -43,7 +38,7 @@ pgbench_pid=$!
 IT_BG_PIDS+=("$pgbench_pid")
 waiting=0
 for ((i = 0; i < 300; i++)); do
-  waiting=$(cl_waiting)
+  waiting=$(app_pool_field 4)  # cl_waiting
   [[ $waiting -ge $n ]] && break
   sleep 0.1
 done
@@ -51,11 +46,7 @@ assert_eq "$waiting" "$n" "clients queued behind the busy server (cl_waiting)"
 with_kb=$(proc_status_kb "$SLUICE_PID" VmRSS)
 per_client=$(((with_kb - before_kb) * 1024 / n))
 log "sluice VmRSS ${before_kb} kB -> ${with_kb} kB with $n queued clients: ${per_client} bytes each"
-if [[ ${SLUICE_SANITIZED:-0} == 1 ]]; then
-  log "sanitizer build: RSS per queued client not asserted (ASan's allocator decides it)"
-else
-  assert_lt "$per_client" "$limit" "RSS growth per queued client (bytes)"
-fi
+assert_rss_bytes_lt "$per_client" "$limit" "RSS growth per queued client (bytes)"
 
 # The server comes free: every queued query runs.
 psql_admin -d app -c "SELECT pg_cancel_backend(pid) $holder" >/dev/null

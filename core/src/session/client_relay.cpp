@@ -576,9 +576,13 @@ Awaitable<bool> ClientSession::client_loop() {
             link_tries = 2;
           }
         }
-        if (!linked && !refused)
+        if (!linked && !refused) {
+          // link_server can wait too (SETs to run; a retry queues again after a server unusable
+          // here or gone while idle): the request does not keep the buffer meanwhile.
+          if (!parked) parked = park_request(buf, n);
           linked = co_await link_server(std::move(link_sql), link_tries == 3 ? now : Clock::now(),
                                         link_tries);
+        }
         if (!linked) {
           close_client(close_reason_);
           break;

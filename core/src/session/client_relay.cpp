@@ -11,6 +11,7 @@
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <utility>
 
 #include "pool/server_login.hpp"
 #include "pool/server_query.hpp"
@@ -20,6 +21,7 @@
 #include "server/message_io.hpp"
 #include "server/nonblocking_io.hpp"
 #include "server/shard.hpp"
+#include "server/spawn_now.hpp"
 #include "server/tls_channel.hpp"
 #include "session/cancel_registry.hpp"
 #include "session/client_session.hpp"
@@ -170,7 +172,8 @@ struct ClientSession::FirstBytesHandler {
   void operator()(boost::system::error_code ec) const {
     // Cancelled (a timeout or KILL ended the session) or a socket error: no relay to run.
     const bool relay = !ec && !self->client_gone_;
-    asio::co_spawn(self->client_.get_executor(), relay_loop(self, relay), asio::detached);
+    // At once: the client's bytes are there (no post through the scheduler first).
+    spawn_now(self->client_.get_executor(), relay_loop(self, relay));
   }
 };
 
@@ -461,11 +464,20 @@ Awaitable<bool> ClientSession::client_loop() {
   last_active_ = Clock::now();
   // The parked server side of the relay, to resume once the request that linked it is written.
   std::optional<ServerWake> wake_after_write;
+  // The server side of the session's first link, started in place once the request is written.
+  bool start_after_write = false;
+  // The relay starts when the client's socket has just become readable (wait_for_first_bytes):
+  // the first read needs no wait. Waiting anyway cost a trip through the scheduler, and Asio
+  // re-arms the descriptor for every wait (an epoll_ctl). A read that finds nothing after all
+  // (say a TLS record not yet whole) comes back here and waits.
+  bool readable = true;
   for (;;) {
     boost::system::error_code ec;
     // Idle clients wait for readability without holding a buffer (DESIGN.md §9). A TLS client
     // may have bytes OpenSSL already took from the socket: then there is nothing to wait for.
-    if (!client_tls_ || !client_tls_->has_pending()) {
+    const bool wait =
+        !std::exchange(readable, false) && (!client_tls_ || !client_tls_->has_pending());
+    if (wait) {
       idle_waiting_ = true;  // the janitor may end this wait to hibernate (on_janitor)
       co_await client_.async_wait(client_tls_ ? client_tls_->read_wait() : Socket::wait_read,
                                   asio::redirect_error(kUseAwaitable, ec));
@@ -610,6 +622,8 @@ Awaitable<bool> ClientSession::client_loop() {
           } else {
             post_server_wake(std::move(wake), self);
           }
+        } else if (!client_tls_ && !server_->tls) {
+          start_after_write = true;  // as a wake-up: started in place after the write (below)
         } else {
           asio::co_spawn(shard_.io(), server_side(self), asio::detached);
         }
@@ -623,6 +637,8 @@ Awaitable<bool> ClientSession::client_loop() {
             post_server_wake(std::move(*wake_after_write), self);
             wake_after_write.reset();
           }
+          if (std::exchange(start_after_write, false))
+            asio::co_spawn(shard_.io(), server_side(self), asio::detached);
           spdlog::warn("{}{}", prefix(), error.message);
           // The server may hold half a request of this client: it is not given back.
           server_->close_needed = true;
@@ -653,6 +669,14 @@ Awaitable<bool> ClientSession::client_loop() {
           std::move(wake)(self);
         } else {
           post_server_wake(std::move(wake), self);
+        }
+      }
+      if (std::exchange(start_after_write, false)) {
+        // The same for a server side not started yet: at once, no post through the scheduler.
+        if (!ec && done == send.size()) {
+          spawn_now(shard_.io().get_executor(), server_side(self));
+        } else {
+          asio::co_spawn(shard_.io(), server_side(self), asio::detached);
         }
       }
       if (!ec && done < send.size()) {

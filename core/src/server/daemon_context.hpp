@@ -16,6 +16,7 @@
 #include "session/client_counters.hpp"
 #include "stats/stats_tracker.hpp"
 
+struct sluice_auth_method_vtable;  // sdk: an auth method plugin's table
 struct ssl_ctx_st;  // OpenSSL's SSL_CTX (server/tls_context.hpp), kept out of this header
 
 namespace sluice {
@@ -62,6 +63,8 @@ struct RuntimeConfig {
   int max_db_client_connections = 0;
   int max_user_client_connections = 0;
   std::string auth_type;
+  // auth_type's plugin, looked up once (null for hba and cert, which pick or need none).
+  const sluice_auth_method_vtable* auth_method = nullptr;
   std::vector<std::string> ignore_startup_parameters;  // split_list of the key
   bool log_connections = true;
   bool log_disconnections = true;

@@ -105,6 +105,11 @@ Awaitable<void> write_all(Socket& sock, TlsChannel* tls, std::string_view data) 
   if (ec) throw boost::system::system_error(ec);
 }
 
+std::string_view write_now(Socket& sock, TlsChannel* tls, std::string_view data) {
+  if (tls) return data;
+  return data.substr(write_available(sock, data));
+}
+
 // The plain-socket forms are not coroutines: they hand out the coroutines above (no extra frame).
 Awaitable<Message> read_message(Socket& sock, uint32_t max_length) {
   return read_message(sock, nullptr, max_length);

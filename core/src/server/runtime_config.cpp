@@ -175,6 +175,7 @@ std::shared_ptr<const RuntimeConfig> make_runtime(std::shared_ptr<const config::
   rt->hba = std::move(auth.hba);
   rt->ident = std::move(auth.ident);
   rt->plugins = std::move(plugins);
+  if (rt->plugins) rt->auth_method = rt->plugins->auth_method(rt->auth_type);
   return rt;
 }
 

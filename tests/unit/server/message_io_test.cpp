@@ -1,5 +1,6 @@
 // read_message over a socketpair: the body read at once after its header, or waited for when it
 // is not there yet, and nothing read past the message (a pipelined next message stays queued).
+// write_now: what a non-blocking socket takes goes at once, the rest is left for write_all.
 #include "server/message_io.hpp"
 
 #include <sys/socket.h>
@@ -100,6 +101,31 @@ TEST_F(MessageIo, eof_inside_the_body_is_an_error) {
   start_read();
   EXPECT_FALSE(result_);
   EXPECT_FALSE(error_.empty());
+}
+
+TEST_F(MessageIo, write_now_sends_at_once_on_a_non_blocking_socket) {
+  sock_->non_blocking(true);
+  const std::string m = message('R', std::string(8, '\0'));
+  EXPECT_EQ(write_now(*sock_, nullptr, m), "");
+  char got[64];
+  const ssize_t n = ::recv(peer_, got, sizeof got, MSG_DONTWAIT);
+  EXPECT_EQ(std::string(got, n > 0 ? static_cast<size_t>(n) : 0), m);
+}
+
+TEST_F(MessageIo, write_now_leaves_what_the_socket_does_not_take) {
+  sock_->non_blocking(true);
+  int size = 4096;
+  ASSERT_EQ(::setsockopt(sock_->native_handle(), SOL_SOCKET, SO_SNDBUF, &size, sizeof size), 0);
+  const std::string big(1 << 20, 'x');  // more than the socket pair buffers
+  const std::string_view rest = write_now(*sock_, nullptr, big);
+  EXPECT_FALSE(rest.empty());
+  EXPECT_LT(rest.size(), big.size());                             // a part went
+  EXPECT_EQ(rest.data() + rest.size(), big.data() + big.size());  // the rest is the tail
+}
+
+TEST_F(MessageIo, write_now_leaves_a_blocking_socket_to_write_all) {
+  const std::string m = message('Z', "I");
+  EXPECT_EQ(write_now(*sock_, nullptr, m), m);  // nothing sent: write_all's asynchronous write
 }
 
 }  // namespace

@@ -38,6 +38,11 @@ EVP_MD_CTX* thread_context() {
 
 }  // namespace
 
+void warm_up_digests() {
+  md_for(DigestKind::kMd5);
+  md_for(DigestKind::kSha256);
+}
+
 bool digest(DigestKind kind, std::span<const uint8_t> data, std::span<uint8_t> out) {
   const EVP_MD* md = md_for(kind);
   EVP_MD_CTX* ctx = thread_context();

@@ -13,4 +13,9 @@ enum class DigestKind { kMd5, kSha256 };
 // the caller decides how to fail, `out` is then unspecified.
 bool digest(DigestKind kind, std::span<const uint8_t> data, std::span<uint8_t> out);
 
+// Fetches the digests' implementations now (daemon start-up): OpenSSL's first fetch initialises
+// its providers, about 5 million instructions (1-2 ms), which the first md5 or SCRAM login would
+// otherwise wait for.
+void warm_up_digests();
+
 }  // namespace sluice::crypto

@@ -19,6 +19,7 @@
 #include "admin/state_source.hpp"
 #include "config/config.hpp"
 #include "config/userlist.hpp"
+#include "crypto/digest.hpp"
 #include "memory/thread_cache.hpp"
 #include "plugin/host_api.hpp"
 #include "plugin/loader.hpp"
@@ -151,6 +152,7 @@ int Daemon::run() {
       }
     }
     AuthFiles auth = load_auth_files(*cfg);
+    crypto::warm_up_digests();
     host_.set_config_lookup([this](std::string_view key) -> std::optional<std::string> {
       auto rt = ctx_ ? ctx_->runtime() : nullptr;
       if (!rt) return std::nullopt;

@@ -7,6 +7,10 @@
 // have just arrived; a server's request has just been written), spawn_now runs it right away, up
 // to its first suspension, as Asio itself launches the coroutine that co_spawn's post resumes.
 // Like asio::detached, an exception that escapes the coroutine ends it and nothing else.
+// Unlike co_spawn, the coroutine does not count as outstanding work of the io_context while it is
+// suspended: only its pending operation does. A coroutine parked on a stored handler (the relay's
+// server side, a pool waiter) does not keep the loop's run() from returning; the shards do not rely
+// on that, their work guard is held until they stop (server/shard.hpp).
 #pragma once
 
 #include <boost/version.hpp>

@@ -50,6 +50,23 @@ TEST(SpawnNow, co_spawn_by_contrast_only_queues_the_start) {
   EXPECT_EQ(steps, (std::vector<int>{2, 1, 3}));
 }
 
+Awaitable<void> throw_after_a_wait(SteadyTimer& timer, bool& resumed) {
+  timer.expires_after(std::chrono::milliseconds(1));
+  boost::system::error_code ec;
+  co_await timer.async_wait(asio::redirect_error(kUseAwaitable, ec));
+  resumed = true;
+  throw std::runtime_error("escapes the coroutine after its first suspension");
+}
+
+TEST(SpawnNow, an_exception_after_a_suspension_ends_only_that_coroutine) {
+  asio::io_context io{1};
+  SteadyTimer timer(io);
+  bool resumed = false;
+  asio::post(io, [&] { spawn_now(io.get_executor(), throw_after_a_wait(timer, resumed)); });
+  EXPECT_NO_THROW(io.run());
+  EXPECT_TRUE(resumed);
+}
+
 TEST(SpawnNow, an_escaping_exception_ends_only_that_coroutine) {
   asio::io_context io{1};
   bool after = false;

@@ -107,11 +107,12 @@ std::unique_ptr<ServerConnection> Pool::take_idle_locked(const asio::io_context*
   return s;
 }
 
-std::unique_ptr<ServerConnection> Pool::take_usable_idle_locked(const asio::io_context* io) {
+std::unique_ptr<ServerConnection> Pool::take_usable_idle_locked(const asio::io_context* io,
+                                                                Clock::time_point now) {
   while (!paused_) {
     std::unique_ptr<ServerConnection> s = take_idle_locked(io);
     if (!s) break;
-    if (expired(*s, Clock::now()) || s->generation != generation_ || !s->idle_and_open()) {
+    if (expired(*s, now) || s->generation != generation_ || !s->idle_and_open()) {
       free_slot_locked();
       continue;  // destructor terminates it
     }
@@ -121,9 +122,10 @@ std::unique_ptr<ServerConnection> Pool::take_usable_idle_locked(const asio::io_c
   return nullptr;
 }
 
-std::unique_ptr<ServerConnection> Pool::try_acquire_idle(const asio::io_context* io) {
+std::unique_ptr<ServerConnection> Pool::try_acquire_idle(const asio::io_context* io,
+                                                         Clock::time_point now) {
   std::lock_guard lock(mu_);
-  return take_usable_idle_locked(io);
+  return take_usable_idle_locked(io, now);
 }
 
 Awaitable<AcquireResult> Pool::acquire(double wait_timeout, const asio::io_context* io) {
@@ -138,15 +140,15 @@ Pool::Step Pool::enqueue(Waiter& w, double wait_timeout, const asio::io_context*
   bool launch = false;
   {
     std::lock_guard lock(mu_);
-    if (std::unique_ptr<ServerConnection> s = take_usable_idle_locked(io)) {
+    const Clock::time_point now = Clock::now();
+    if (std::unique_ptr<ServerConnection> s = take_usable_idle_locked(io, now)) {
       w.result_.server = std::move(s);
       return Step::kDone;
     }
     // server_login_retry: while logins keep failing and no server is up, fail fast with the
     // cached error rather than queueing clients behind a login that will fail again.
     if (login_failed_at_ && limits_.login_retry > 0 && active_ == 0 && login_ == 0 &&
-        std::chrono::duration<double>(Clock::now() - *login_failed_at_).count() <
-            limits_.login_retry) {
+        std::chrono::duration<double>(now - *login_failed_at_).count() < limits_.login_retry) {
       ServerError& e = *(w.result_.error = std::make_unique<ServerError>());
       e.sqlstate = login_error_.sqlstate.empty() ? "08P01" : login_error_.sqlstate;
       e.message = "server login has been failing, cached error: " + login_error_.message +
@@ -155,7 +157,7 @@ Pool::Step Pool::enqueue(Waiter& w, double wait_timeout, const asio::io_context*
     }
     launch = !paused_ && try_reserve_slot_locked();
     if (launch) ++login_;
-    w.since_ = Clock::now();
+    w.since_ = now;
     if (wait_timeout > 0) {
       w.deadline_ = w.since_ + std::chrono::duration_cast<Clock::duration>(
                                    std::chrono::duration<double>(wait_timeout));
@@ -213,7 +215,7 @@ std::deque<Pool::Waiter*>::iterator Pool::pick_waiter_locked(const ServerConnect
   return front;
 }
 
-void Pool::deliver_locked(std::unique_ptr<ServerConnection> server) {
+void Pool::deliver_locked(std::unique_ptr<ServerConnection> server, Clock::time_point now) {
   // A server with a cancel in flight waits in the idle list; the janitor hands it out later.
   if (!waiters_.empty() && !paused_ && !server->cancel_in_flight()) {
     const auto it = pick_waiter_locked(*server);
@@ -228,7 +230,7 @@ void Pool::deliver_locked(std::unique_ptr<ServerConnection> server) {
     complete_locked(*w);
     return;
   }
-  server->last_used = Clock::now();
+  server->last_used = now;
   idle_.push_back(std::move(server));
   idle_changed_locked();
 }
@@ -237,12 +239,13 @@ void Pool::release(std::unique_ptr<ServerConnection> server) {
   std::lock_guard lock(mu_);
   --active_;
   if (server->generation != generation_) --retired_active_;
-  if (server->close_needed || server->generation != generation_ || expired(*server, Clock::now())) {
+  const Clock::time_point now = Clock::now();
+  if (server->close_needed || server->generation != generation_ || expired(*server, now)) {
     free_slot_locked();
     server.reset();
     return;
   }
-  deliver_locked(std::move(server));
+  deliver_locked(std::move(server), now);
 }
 
 void Pool::discard(std::unique_ptr<ServerConnection> server) {
@@ -314,7 +317,7 @@ bool Pool::on_login_done(LoginResult r, int host) {
     r.server->generation = generation_;
     if (host >= 0) host_down_until_[static_cast<size_t>(host)] = {};
     if (!welcome_) welcome_ = r.server->params;
-    deliver_locked(std::move(r.server));
+    deliver_locked(std::move(r.server), now);
     return false;
   }
   free_slot_locked();
@@ -400,7 +403,7 @@ void Pool::set_paused(bool paused, const Executor& ex) {
       std::unique_ptr<ServerConnection> s = std::move(*it);
       it = idle_.erase(it);
       idle_changed_locked();
-      deliver_locked(std::move(s));
+      deliver_locked(std::move(s), Clock::now());
     }
     for (size_t i = 0; i < waiters_.size() && try_reserve_slot_locked(); ++i) {
       ++login_;
@@ -586,7 +589,7 @@ void Pool::maintain(Clock::time_point now, const Executor& ex) {
       std::unique_ptr<ServerConnection> s = std::move(*it);
       idle_.erase(it);
       idle_changed_locked();
-      deliver_locked(std::move(s));
+      deliver_locked(std::move(s), Clock::now());
     }
     bool retry_wait =
         login_failed_at_ && duration<double>(now - *login_failed_at_).count() < limits_.login_retry;

@@ -73,7 +73,9 @@ class Pool : public std::enable_shared_from_this<Pool> {
                const char* timeout_message = "query_wait_timeout");
   Awaitable<void> wait(Waiter& w);  // not a coroutine: the awaitable of one async_initiate
   // acquire's first step alone, with no coroutine: an idle server (counted active) or null.
-  std::unique_ptr<ServerConnection> try_acquire_idle(const asio::io_context* io);
+  // `now`: the caller's recent clock reading (expiry is checked against it; one clock read less).
+  std::unique_ptr<ServerConnection> try_acquire_idle(const asio::io_context* io,
+                                                     std::chrono::steady_clock::time_point now);
   // Whether the pool had idle servers when last looked at, without its lock: false means a
   // caller may skip try_acquire_idle (its lock and search) and go straight to enqueue, which
   // looks again under the lock. A stale answer costs a detour, never a wrong result.
@@ -136,12 +138,15 @@ class Pool : public std::enable_shared_from_this<Pool> {
   std::unique_ptr<ServerConnection> take_idle_locked(const asio::io_context* io);
   // take_idle_locked until a server is usable (not expired, current, open), closing the others;
   // counts it active. Null when paused or none is left.
-  std::unique_ptr<ServerConnection> take_usable_idle_locked(const asio::io_context* io);
+  std::unique_ptr<ServerConnection> take_usable_idle_locked(
+      const asio::io_context* io, std::chrono::steady_clock::time_point now);
   void close_expired_locked(std::chrono::steady_clock::time_point now,
                             std::vector<std::unique_ptr<ServerConnection>>& doomed);
   void free_slot_locked();
   // Gives `server` to a queued client (pick_waiter_locked) or puts it in the idle list.
-  void deliver_locked(std::unique_ptr<ServerConnection> server);
+  // `now` becomes an idled server's last_used.
+  void deliver_locked(std::unique_ptr<ServerConnection> server,
+                      std::chrono::steady_clock::time_point now);
   // Which queued client gets `server` (waiters_ is not empty).
   std::deque<Waiter*>::iterator pick_waiter_locked(const ServerConnection& server);
   // Takes a queued client's waiter out of the queue with its result set: wakes it (posts its

@@ -335,18 +335,19 @@ bool ClientSession::link_server_now(std::string& sql, Clock::time_point start) {
   // No idle server a moment ago (clients queueing): queue_for_server's enqueue looks again under
   // the pool's lock.
   if (!pool_->maybe_idle()) return false;
-  std::unique_ptr<ServerConnection> s = pool_->try_acquire_idle(&shard_.io());
+  // `start` (the request's arrival, microseconds ago) serves as the time now: no wait happened.
+  std::unique_ptr<ServerConnection> s = pool_->try_acquire_idle(&shard_.io(), start);
   if (!s) return false;
   link_waited_ = false;
-  if (!attach_server(std::move(s), start)) return false;
-  sql = link_queries();
+  if (!attach_server(std::move(s), start, start)) return false;
+  sql = link_queries(start);
   return sql.empty();
 }
 
 bool ClientSession::attach_server(std::unique_ptr<ServerConnection> server,
-                                  Clock::time_point wait_start) {
+                                  Clock::time_point wait_start, Clock::time_point now) {
   stats_->add(Stat::kServerAssignments, 1);
-  stats_->add_time(Stat::kWaitTimeUs, micros(Clock::now() - wait_start));
+  stats_->add_time(Stat::kWaitTimeUs, micros(now - wait_start));
   server_ = std::move(server);
   if (ps_)
     ps_->capacity = static_cast<size_t>(
@@ -364,12 +365,12 @@ bool ClientSession::attach_server(std::unique_ptr<ServerConnection> server,
   return true;
 }
 
-std::string ClientSession::link_queries() {
+std::string ClientSession::link_queries(Clock::time_point now) {
   // A server idle for longer than server_check_delay is checked before use (PgBouncer's
   // server_check_query; "<empty>" means an empty query).
   std::string sql;
   if (!runtime_->server_check_query.empty()) {
-    double idle_for = std::chrono::duration<double>(Clock::now() - server_->last_used).count();
+    double idle_for = std::chrono::duration<double>(now - server_->last_used).count();
     if (idle_for >= runtime_->server_check_delay) sql = runtime_->server_check_query;
   }
   sql += tracked_param_sets();
@@ -397,7 +398,8 @@ ClientSession::LinkStep ClientSession::take_server(Pool::Waiter& w, Clock::time_
   if (!w.has_server()) return LinkStep::kFailed;  // the error stays in `w` for refuse_link
   AcquireResult r = w.take();
   link_waited_ = r.waited;
-  return attach_server(std::move(r.server), start) ? LinkStep::kAttached : LinkStep::kRetry;
+  return attach_server(std::move(r.server), start, Clock::now()) ? LinkStep::kAttached
+                                                                 : LinkStep::kRetry;
 }
 
 // A coroutine of its own, so that the error's strings are not in the callers' frames.
@@ -429,7 +431,7 @@ Awaitable<bool> ClientSession::link_server(std::string sql, Clock::time_point st
         co_return false;
       }
       if (step == LinkStep::kRetry) continue;
-      sql = link_queries();
+      sql = link_queries(Clock::now());
     }
     if (sql.empty()) co_return true;
     try {
@@ -582,7 +584,7 @@ Awaitable<bool> ClientSession::client_loop() {
             co_await refuse_link(waiter);
             refused = true;
           } else if (step == LinkStep::kAttached) {
-            link_sql = link_queries();
+            link_sql = link_queries(Clock::now());
             linked = link_sql.empty();
           } else {
             link_tries = 2;

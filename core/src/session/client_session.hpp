@@ -151,10 +151,14 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   bool link_server_now(std::string& sql, std::chrono::steady_clock::time_point start);
   // server_ = `server`: SHOW STATS counts, its socket on this shard. False (the server discarded)
   // when the socket cannot be registered here.
+  // `now`: a clock reading taken after the wait (a transaction reads the clock as few times as it
+  // can: each read is a vDSO call).
   bool attach_server(std::unique_ptr<ServerConnection> server,
-                     std::chrono::steady_clock::time_point wait_start);
-  // What must run on the newly linked server_ first; empty when nothing.
-  std::string link_queries();
+                     std::chrono::steady_clock::time_point wait_start,
+                     std::chrono::steady_clock::time_point now);
+  // What must run on the newly linked server_ first; empty when nothing. `now` as for
+  // attach_server.
+  std::string link_queries(std::chrono::steady_clock::time_point now);
   // EOF or error pending on the client socket (non-blocking peek).
   bool client_hung_up();
   Awaitable<void> wait_while_suspended();

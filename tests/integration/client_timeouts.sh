@@ -2,8 +2,8 @@
 # Client-side timeouts end the client with PgBouncer's error texts, and a server that was busy or
 # inside a transaction is closed, never handed to the next client: query_timeout (running, and
 # while queued via a [users] override), idle_transaction_timeout, transaction_timeout,
-# client_idle_timeout, client_login_timeout; query_wait_notify sends its NOTICE to a queued client,
-# which then runs.
+# client_idle_timeout, client_login_timeout (also "server down", while the pool has no server);
+# query_wait_notify sends its NOTICE to a queued client, which then runs.
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -132,6 +132,39 @@ grep -q "closing because: client_login_timeout" "$SLUICE_LOG" ||
 # A client that logs in on time keeps its session for longer than the timeout.
 assert_eq "$(psql_sluice app -c 'SELECT pg_sleep(1.5)' -c "SELECT 'kept'" | grep -x kept)" "kept" \
   "a logged-in client outlives client_login_timeout"
+
+# --- client_login_timeout (server down): the first client of a pool waits for the pool's first
+# server (the welcome). A server that accepts the connection and never answers keeps it waiting:
+# like PgBouncer, the wait ends at client_login_timeout from the client's connect, with "server
+# down", long before server_connect_timeout (30 s here) or query_wait_timeout (120 s).
+hung_port=$(free_port)
+"$py" - "$hung_port" <<'PY' &
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(16)
+held = []
+while True:
+    held.append(s.accept()[0])  # accepted, never answered
+PY
+IT_BG_PIDS+=("$!")
+write_config pool_mode=transaction default_pool_size=2 client_login_timeout=1 \
+  server_connect_timeout=30
+sed -i "/^\[databases\]/a hung = host=127.0.0.1 port=$hung_port dbname=app" "$SLUICE_CONFIG"
+sluice_start
+t0=$(date +%s.%N)
+rc=0
+out=$(psql_sluice app -d hung -c 'SELECT 1' 2>&1) || rc=$?
+secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+log "a client of a server that never answers: rc=$rc after $secs s: $out"
+((rc != 0)) || fail "a client of a server that never answers logged in: $out"
+expect_fatal "client_login_timeout=1 while the pool has no server" \
+  "client_login_timeout (server down)" "$out"
+awk -v s="$secs" 'BEGIN { exit !(s >= 0.9 && s < 3.5) }' ||
+  fail "client_login_timeout=1 ended the wait for the pool's first server after $secs s"
+# The pool's own databases still work meanwhile.
+assert_eq "$(psql_sluice app -c 'SELECT 2')" 2 "a query on a working database"
 
 # --- query_wait_notify, and query_timeout while queued (a [users] override).
 write_config pool_mode=transaction default_pool_size=1 query_wait_notify=1

@@ -128,9 +128,10 @@ std::unique_ptr<ServerConnection> Pool::try_acquire_idle(const asio::io_context*
   return take_usable_idle_locked(io, now);
 }
 
-Awaitable<AcquireResult> Pool::acquire(double wait_timeout, const asio::io_context* io) {
+Awaitable<AcquireResult> Pool::acquire(double wait_timeout, const asio::io_context* io,
+                                       const char* timeout_message) {
   Waiter w(co_await asio::this_coro::executor);
-  if (enqueue(w, wait_timeout, io) == Step::kQueued) co_await wait(w);
+  if (enqueue(w, wait_timeout, io, timeout_message) == Step::kQueued) co_await wait(w);
   AcquireResult r = w.take();
   co_return r;
 }

@@ -59,7 +59,9 @@ class Pool : public std::enable_shared_from_this<Pool> {
   // most `wait_timeout` seconds (0 = forever; checked by the janitor, three times a second, as in
   // PgBouncer). Runs on the caller's executor. An idle server whose socket is registered with `io`
   // (the caller's shard) is preferred. (enqueue + wait in a coroutine of its own.)
-  Awaitable<AcquireResult> acquire(double wait_timeout, const asio::io_context* io = nullptr);
+  // `timeout_message`: the error text when wait_timeout passes (a string literal).
+  Awaitable<AcquireResult> acquire(double wait_timeout, const asio::io_context* io = nullptr,
+                                   const char* timeout_message = "query_wait_timeout");
 
   class Waiter;
   enum class Step : uint8_t { kDone, kQueued };

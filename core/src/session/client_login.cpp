@@ -476,7 +476,23 @@ Awaitable<bool> ClientSession::route_and_welcome() {
   const std::vector<std::string>& tracked = runtime_->tracked_params;
   const WelcomeView* welcome = pool_->welcome_view(tracked);
   if (!welcome) {
-    AcquireResult r = co_await pool_->acquire(runtime_->timeouts.query_wait_timeout);
+    // As PgBouncer: that wait is bounded by client_login_timeout from the client's connect too,
+    // "client_login_timeout (server down)" (the janitor's own client_login_timeout leaves it to
+    // the pool, which ends the wait: on_janitor), and by query_wait_timeout.
+    double wait = runtime_->timeouts.query_wait_timeout;
+    const char* timeout_message = "query_wait_timeout";
+    if (const double login_timeout = runtime_->client_login_timeout; login_timeout > 0) {
+      const double left =
+          login_timeout -
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - connected_at_).count();
+      if (wait <= 0 || left < wait) {
+        wait = std::max(left, 0.001);
+        timeout_message = "client_login_timeout (server down)";
+      }
+    }
+    welcome_waiting_ = true;
+    AcquireResult r = co_await pool_->acquire(wait, &shard_.io(), timeout_message);
+    welcome_waiting_ = false;
     if (!r.server) {
       const ServerError error = r.take_error();
       // No conditional std::string temporary inside co_await: g++ 12 destroys it twice.

@@ -293,6 +293,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   // Flags and small fields of the whole session, together (no padding holes: every connected
   // client has one of these objects).
   bool logging_in_ = false;       // in login(), under client_login_timeout
+  bool welcome_waiting_ = false;  // the login waits for the pool's first server (the welcome)
   bool login_timed_out_ = false;  // client_login_timeout passed during login(): it fails
   bool relaying_ = false;         // logged in, in client_loop
   bool console_ = false;          // logged in to the admin console

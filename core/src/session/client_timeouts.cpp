@@ -24,8 +24,11 @@ void ClientSession::on_janitor(const JanitorTick& tick) {
     // client_login_timeout: the login's pending read or write ends, and so does the login. (A
     // login waiting on something else, a server for the welcome or an auth_query, fails when
     // that wait ends: run() checks login_timed_out_.)
+    // Waiting for the pool's first server, the login is bounded by the pool's queue instead,
+    // with PgBouncer's "client_login_timeout (server down)" (route_and_welcome).
     const double t = runtime_->client_login_timeout;
-    if (t > 0 && !login_timed_out_ && seconds_since(connected_at_, tick.now) >= t) {
+    if (t > 0 && !login_timed_out_ && !welcome_waiting_ &&
+        seconds_since(connected_at_, tick.now) >= t) {
       close_reason_ = "client_login_timeout";
       login_timed_out_ = true;
       // As PgBouncer: the client is told (FATAL client_login_timeout, by end_session once the

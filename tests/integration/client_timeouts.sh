@@ -149,6 +149,11 @@ while True:
     held.append(s.accept()[0])  # accepted, never answered
 PY
 IT_BG_PIDS+=("$!")
+for ((i = 0; i < 50; i++)); do
+  [[ -n $(ss -Hltn "( sport = :$hung_port )" 2>/dev/null) ]] && break
+  sleep 0.1
+done
+[[ -n $(ss -Hltn "( sport = :$hung_port )" 2>/dev/null) ]] || fail "the never-answering server is not listening"
 write_config pool_mode=transaction default_pool_size=2 client_login_timeout=1 \
   server_connect_timeout=30
 sed -i "/^\[databases\]/a hung = host=127.0.0.1 port=$hung_port dbname=app" "$SLUICE_CONFIG"
@@ -163,6 +168,10 @@ expect_fatal "client_login_timeout=1 while the pool has no server" \
   "client_login_timeout (server down)" "$out"
 awk -v s="$secs" 'BEGIN { exit !(s >= 0.9 && s < 3.5) }' ||
   fail "client_login_timeout=1 ended the wait for the pool's first server after $secs s"
+# One FATAL, not that one and then the janitor's own client_login_timeout as well.
+sleep 0.5  # past the next janitor tick
+assert_eq "$(grep -c 'pooler error: client_login_timeout' "$SLUICE_LOG" || true)" 1 \
+  "FATALs sent to the client that waited for the pool's first server"
 # The pool's own databases still work meanwhile.
 assert_eq "$(psql_sluice app -c 'SELECT 2')" 2 "a query on a working database"
 

@@ -492,14 +492,16 @@ Awaitable<bool> ClientSession::route_and_welcome() {
     }
     welcome_waiting_ = true;
     AcquireResult r = co_await pool_->acquire(wait, &shard_.io(), timeout_message);
-    welcome_waiting_ = false;
     if (!r.server) {
+      // welcome_waiting_ stays set: the janitor must not add its own FATAL to this one (it could
+      // run while send_fatal's write is under way, after the same deadline).
       const ServerError error = r.take_error();
       // No conditional std::string temporary inside co_await: g++ 12 destroys it twice.
       std::string_view code = error.sqlstate.empty() ? std::string_view("08P01") : error.sqlstate;
       co_await send_fatal(code, error.message);
       co_return false;
     }
+    welcome_waiting_ = false;
     pool_->release(std::move(r.server));
     welcome = pool_->welcome_view(tracked);
   }

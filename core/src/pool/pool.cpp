@@ -136,11 +136,20 @@ Awaitable<AcquireResult> Pool::acquire(double wait_timeout, const asio::io_conte
   co_return r;
 }
 
+Awaitable<AcquireResult> Pool::wait_for_welcome(double wait_timeout, const asio::io_context* io,
+                                                const char* timeout_message) {
+  Waiter w(co_await asio::this_coro::executor);
+  if (enqueue(w, wait_timeout, io, timeout_message, true) == Step::kQueued) co_await wait(w);
+  AcquireResult r = w.take();
+  co_return r;
+}
+
 Pool::Step Pool::enqueue(Waiter& w, double wait_timeout, const asio::io_context* io,
-                         const char* timeout_message) {
+                         const char* timeout_message, bool welcome_only) {
   bool launch = false;
   {
     std::lock_guard lock(mu_);
+    if (welcome_only && welcome_) return Step::kDone;  // known: no server needed
     const Clock::time_point now = Clock::now();
     if (std::unique_ptr<ServerConnection> s = take_usable_idle_locked(io, now)) {
       w.result_.server = std::move(s);
@@ -165,6 +174,7 @@ Pool::Step Pool::enqueue(Waiter& w, double wait_timeout, const asio::io_context*
     }
     w.result_.waited = true;
     w.timeout_message_ = timeout_message;
+    w.welcome_only_ = welcome_only;
     w.pool_ = this;  // from here on ~Waiter leaves the queue unless the result is taken
     waiters_.push_back(&w);
   }
@@ -317,7 +327,10 @@ bool Pool::on_login_done(LoginResult r, int host) {
     login_failed_at_.reset();
     r.server->generation = generation_;
     if (host >= 0) host_down_until_[static_cast<size_t>(host)] = {};
-    if (!welcome_) welcome_ = r.server->params;
+    if (!welcome_) {
+      welcome_ = r.server->params;
+      complete_welcome_waiters_locked();  // before the server goes to a waiter for a server
+    }
     deliver_locked(std::move(r.server), now);
     return false;
   }
@@ -468,6 +481,18 @@ void Pool::fail_waiters(const std::string& message) {
   fail_waiters_locked({"08P01", message});
 }
 
+void Pool::complete_welcome_waiters_locked() {
+  for (auto it = waiters_.begin(); it != waiters_.end();) {
+    Waiter* w = *it;
+    if (!w->welcome_only_) {
+      ++it;
+      continue;
+    }
+    it = waiters_.erase(it);
+    complete_locked(*w);
+  }
+}
+
 void Pool::fail_waiters_locked(const ServerError& error) {
   std::deque<Waiter*> failed;
   failed.swap(waiters_);
@@ -590,7 +615,7 @@ void Pool::maintain(Clock::time_point now, const Executor& ex) {
       std::unique_ptr<ServerConnection> s = std::move(*it);
       idle_.erase(it);
       idle_changed_locked();
-      deliver_locked(std::move(s), Clock::now());
+      deliver_locked(std::move(s), now);
     }
     bool retry_wait =
         login_failed_at_ && duration<double>(now - *login_failed_at_).count() < limits_.login_retry;

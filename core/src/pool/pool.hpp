@@ -62,6 +62,13 @@ class Pool : public std::enable_shared_from_this<Pool> {
   // `timeout_message`: the error text when wait_timeout passes (a string literal).
   Awaitable<AcquireResult> acquire(double wait_timeout, const asio::io_context* io = nullptr,
                                    const char* timeout_message = "query_wait_timeout");
+  // A login's wait for the pool's welcome (its first server's ParameterStatus values): returns
+  // with neither a server nor an error once the welcome is known (at once if it is), every such
+  // waiter together when the first server login succeeds, as PgBouncer's wait-for-welcome
+  // clients; with the error of a failed login, or `timeout_message` after `wait_timeout` seconds.
+  // Queued like acquire (cl_waiting, a login started within the limits).
+  Awaitable<AcquireResult> wait_for_welcome(double wait_timeout, const asio::io_context* io,
+                                            const char* timeout_message);
 
   class Waiter;
   enum class Step : uint8_t { kDone, kQueued };
@@ -71,8 +78,9 @@ class Pool : public std::enable_shared_from_this<Pool> {
   // have been started for it). After kQueued, `co_await wait(w)` once: it returns when w's
   // result is set. Then w.take() hands the result over.
   // `timeout_message`: the error text when wait_timeout passes (a string literal).
+  // `welcome_only`: wait_for_welcome's waiter (kDone with no result once the welcome is known).
   Step enqueue(Waiter& w, double wait_timeout, const asio::io_context* io,
-               const char* timeout_message = "query_wait_timeout");
+               const char* timeout_message = "query_wait_timeout", bool welcome_only = false);
   Awaitable<void> wait(Waiter& w);  // not a coroutine: the awaitable of one async_initiate
   // acquire's first step alone, with no coroutine: an idle server (counted active) or null.
   // `now`: the caller's recent clock reading (expiry is checked against it; one clock read less).
@@ -159,6 +167,8 @@ class Pool : public std::enable_shared_from_this<Pool> {
   // but never taken is discarded.
   void abandon(Waiter& w);
   void expire_waiters_locked(std::chrono::steady_clock::time_point now);
+  // The welcome is now known: wait_for_welcome's waiters leave the queue with no result.
+  void complete_welcome_waiters_locked();
   // Every queued client gets `error` (fail_waiters, a login failing with no server up).
   void fail_waiters_locked(const ServerError& error);
   // Starts one server login (the caller has counted it in login_). Never under mu_.
@@ -246,7 +256,8 @@ class Pool::Waiter {
   // whichever comes first; then kCompleted.
   static constexpr uint8_t kWaiting = 0, kParked = 1, kCompleted = 2;
   std::atomic<uint8_t> state_{kWaiting};
-  uint8_t overtaken_ = 0;  // times a later waiter got a server first (pick_waiter_locked)
+  uint8_t overtaken_ = 0;      // times a later waiter got a server first (pick_waiter_locked)
+  bool welcome_only_ = false;  // wait_for_welcome: done once the pool's welcome is known
   const char* timeout_message_ = "query_wait_timeout";
   AcquireResult result_;
   std::optional<Wake> wake_;  // once the coroutine is suspended

@@ -472,38 +472,16 @@ Awaitable<bool> ClientSession::route_and_welcome() {
   stats_ = &pool_->stats().shard(shard_.index());
 
   // The welcome (server ParameterStatus values) comes from the pool's first server login, so the
-  // first client of a pool waits for one server connection.
+  // clients of a new pool wait for that login (all of them get the welcome when it succeeds).
   const std::vector<std::string>& tracked = runtime_->tracked_params;
   const WelcomeView* welcome = pool_->welcome_view(tracked);
   if (!welcome) {
-    // As PgBouncer: that wait is bounded by client_login_timeout from the client's connect too,
-    // "client_login_timeout (server down)" (the janitor's own client_login_timeout leaves it to
-    // the pool, which ends the wait: on_janitor), and by query_wait_timeout.
-    double wait = runtime_->timeouts.query_wait_timeout;
-    const char* timeout_message = "query_wait_timeout";
-    if (const double login_timeout = runtime_->client_login_timeout; login_timeout > 0) {
-      const double left =
-          login_timeout -
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - connected_at_).count();
-      if (wait <= 0 || left < wait) {
-        wait = std::max(left, 0.001);
-        timeout_message = "client_login_timeout (server down)";
-      }
-    }
-    welcome_waiting_ = true;
-    AcquireResult r = co_await pool_->acquire(wait, &shard_.io(), timeout_message);
-    if (!r.server) {
-      // welcome_waiting_ stays set: the janitor must not add its own FATAL to this one (it could
-      // run while send_fatal's write is under way, after the same deadline).
-      const ServerError error = r.take_error();
-      // No conditional std::string temporary inside co_await: g++ 12 destroys it twice.
-      std::string_view code = error.sqlstate.empty() ? std::string_view("08P01") : error.sqlstate;
-      co_await send_fatal(code, error.message);
+    if (!co_await wait_for_welcome()) co_return false;
+    welcome = pool_->welcome_view(tracked);
+    if (!welcome) {  // not expected: the wait ends without an error only once it is known
+      co_await send_fatal("08P01", "server login failed: no welcome");
       co_return false;
     }
-    welcome_waiting_ = false;
-    pool_->release(std::move(r.server));
-    welcome = pool_->welcome_view(tracked);
   }
 
   std::string out;
@@ -532,6 +510,45 @@ Awaitable<bool> ClientSession::route_and_welcome() {
   protocol::append_ready_for_query(out, 'I');
   if (const auto rest = write_now(client_, client_tls_.get(), out); !rest.empty())
     co_await write_all(client_, client_tls_.get(), rest);
+  co_return true;
+}
+
+// The wait for the pool's welcome is bounded as PgBouncer bounds its wait-for-welcome clients:
+// by query_timeout and query_wait_timeout (this user's), and by client_login_timeout from the
+// client's connect, "client_login_timeout (server down)" (the janitor's own client_login_timeout
+// leaves such a login to the pool, which ends the wait: on_janitor). The earliest deadline names
+// the error.
+Awaitable<bool> ClientSession::wait_for_welcome() {
+  const SessionTimeouts& t = runtime_->timeouts_for(user_);
+  double wait = 0;
+  const char* timeout_message = "query_wait_timeout";
+  auto bound = [&wait, &timeout_message](double seconds, const char* message) {
+    if (seconds > 0 && (wait <= 0 || seconds < wait)) {
+      wait = seconds;
+      timeout_message = message;
+    }
+  };
+  bound(t.query_wait_timeout, "query_wait_timeout");
+  bound(t.query_timeout, "query_timeout");
+  if (const double login_timeout = runtime_->client_login_timeout; login_timeout > 0) {
+    const double left =
+        login_timeout -
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - connected_at_).count();
+    bound(std::max(left, 0.001), "client_login_timeout (server down)");
+  }
+  welcome_waiting_ = true;
+  AcquireResult r = co_await pool_->wait_for_welcome(wait, &shard_.io(), timeout_message);
+  if (r.server) pool_->release(std::move(r.server));  // not expected: servers come with a welcome
+  if (r.error) {
+    // welcome_waiting_ stays set: the janitor must not add its own FATAL to this one (it could
+    // run while send_fatal's write is under way, after the same deadline).
+    const ServerError error = r.take_error();
+    // No conditional std::string temporary inside co_await: g++ 12 destroys it twice.
+    std::string_view code = error.sqlstate.empty() ? std::string_view("08P01") : error.sqlstate;
+    co_await send_fatal(code, error.message);
+    co_return false;
+  }
+  welcome_waiting_ = false;
   co_return true;
 }
 

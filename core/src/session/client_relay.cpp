@@ -393,13 +393,13 @@ bool ClientSession::queue_for_server(Pool::Waiter& w, Clock::time_point start) {
   return true;
 }
 
-ClientSession::LinkStep ClientSession::take_server(Pool::Waiter& w, Clock::time_point start) {
+ClientSession::LinkStep ClientSession::take_server(Pool::Waiter& w, Clock::time_point start,
+                                                   Clock::time_point now) {
   waiting_since_ = kNever;
   if (!w.has_server()) return LinkStep::kFailed;  // the error stays in `w` for refuse_link
   AcquireResult r = w.take();
   link_waited_ = r.waited;
-  return attach_server(std::move(r.server), start, Clock::now()) ? LinkStep::kAttached
-                                                                 : LinkStep::kRetry;
+  return attach_server(std::move(r.server), start, now) ? LinkStep::kAttached : LinkStep::kRetry;
 }
 
 // A coroutine of its own, so that the error's strings are not in the callers' frames.
@@ -425,13 +425,14 @@ Awaitable<bool> ClientSession::link_server(std::string sql, Clock::time_point st
       const Clock::time_point wait_start = attempt == 0 ? start : Clock::now();
       Pool::Waiter waiter(shard_.io().get_executor());
       if (queue_for_server(waiter, wait_start)) co_await pool_->wait(waiter);
-      const LinkStep step = take_server(waiter, wait_start);
+      const Clock::time_point taken = Clock::now();
+      const LinkStep step = take_server(waiter, wait_start, taken);
       if (step == LinkStep::kFailed) {
         co_await refuse_link(waiter);
         co_return false;
       }
       if (step == LinkStep::kRetry) continue;
-      sql = link_queries(Clock::now());
+      sql = link_queries(taken);
     }
     if (sql.empty()) co_return true;
     try {
@@ -464,10 +465,9 @@ Awaitable<bool> ClientSession::client_loop() {
   if (!client_scanner_) client_scanner_.emplace("X", max_packet);
   relaying_ = true;
   last_active_ = Clock::now();
-  // The parked server side of the relay, to resume once the request that linked it is written.
-  std::optional<ServerWake> wake_after_write;
-  // The server side of the session's first link, started in place once the request is written.
-  bool start_after_write = false;
+  // The server side of the relay, to resume (parked) or start (the session's first link) once the
+  // request that linked it is written.
+  ServerSideDue server_side_due;
   // The relay starts when the client's socket has just become readable (wait_for_first_bytes):
   // the first read needs no wait. Waiting anyway cost a trip through the scheduler, and Asio
   // re-arms the descriptor for every wait (an epoll_ctl). A read that finds nothing after all
@@ -579,12 +579,13 @@ Awaitable<bool> ClientSession::client_loop() {
             parked = park_request(buf, n);
             co_await pool_->wait(waiter);
           }
-          const LinkStep step = take_server(waiter, now);
+          const Clock::time_point taken = Clock::now();
+          const LinkStep step = take_server(waiter, now, taken);
           if (step == LinkStep::kFailed) {
             co_await refuse_link(waiter);
             refused = true;
           } else if (step == LinkStep::kAttached) {
-            link_sql = link_queries(Clock::now());
+            link_sql = link_queries(taken);
             linked = link_sql.empty();
           } else {
             link_tries = 2;
@@ -620,12 +621,12 @@ Awaitable<bool> ClientSession::client_loop() {
           ServerWake wake = std::move(*wakeup_->server_parked);
           wakeup_->server_parked.reset();
           if (!client_tls_ && !server_->tls) {
-            wake_after_write.emplace(std::move(wake));
+            server_side_due.wake.emplace(std::move(wake));
           } else {
             post_server_wake(std::move(wake), self);
           }
         } else if (!client_tls_ && !server_->tls) {
-          start_after_write = true;  // as a wake-up: started in place after the write (below)
+          server_side_due.start = true;  // as a wake-up: started in place after the write (below)
         } else {
           asio::co_spawn(shard_.io(), server_side(self), asio::detached);
         }
@@ -635,12 +636,7 @@ Awaitable<bool> ClientSession::client_loop() {
       if (ps_) {
         protocol::RewriteError error;
         if (!rewrite_pieces(rewritten, send, error)) {
-          if (wake_after_write) {
-            post_server_wake(std::move(*wake_after_write), self);
-            wake_after_write.reset();
-          }
-          if (std::exchange(start_after_write, false))
-            asio::co_spawn(shard_.io(), server_side(self), asio::detached);
+          continue_server_side(server_side_due, self, false);
           spdlog::warn("{}{}", prefix(), error.message);
           // The server may hold half a request of this client: it is not given back.
           server_->close_needed = true;
@@ -661,26 +657,10 @@ Awaitable<bool> ClientSession::client_loop() {
                                  : nbio::send_some(server_sock_->native_handle(), send.data(),
                                                    send.size(), ec);
       if (ec == asio::error::would_block || ec == asio::error::try_again) ec = {};
-      if (wake_after_write) {
-        // Nothing suspended this coroutine since the link: resuming the server side here, on this
-        // thread, is what the post would have done a moment later. A write that must wait leaves
-        // it to the post, so that the server's replies are read meanwhile.
-        ServerWake wake = std::move(*wake_after_write);
-        wake_after_write.reset();
-        if (!ec && done == send.size()) {
-          std::move(wake)(self);
-        } else {
-          post_server_wake(std::move(wake), self);
-        }
-      }
-      if (std::exchange(start_after_write, false)) {
-        // The same for a server side not started yet: at once, no post through the scheduler.
-        if (!ec && done == send.size()) {
-          spawn_now(shard_.io().get_executor(), server_side(self));
-        } else {
-          asio::co_spawn(shard_.io(), server_side(self), asio::detached);
-        }
-      }
+      // Nothing suspended this coroutine since the link: resuming or starting the server side
+      // here, on this thread, is what the post would have done a moment later. A write that must
+      // wait leaves it to the scheduler, so that the server's replies are read meanwhile.
+      continue_server_side(server_side_due, self, !ec && done == send.size());
       if (!ec && done < send.size()) {
         client_writing_ = true;
         co_await asio::async_write(*server_sock_,
@@ -719,6 +699,27 @@ Awaitable<bool> ClientSession::client_loop() {
 void ClientSession::post_server_wake(ServerWake wake, std::shared_ptr<ClientSession> self) {
   asio::post(client_.get_executor(),
              [wake = std::move(wake), self = std::move(self)]() mutable { wake(std::move(self)); });
+}
+
+void ClientSession::continue_server_side(ServerSideDue& due,
+                                         const std::shared_ptr<ClientSession>& self,
+                                         bool in_place) {
+  if (due.wake) {
+    ServerWake wake = std::move(*due.wake);
+    due.wake.reset();
+    if (in_place) {
+      std::move(wake)(self);
+    } else {
+      post_server_wake(std::move(wake), self);
+    }
+  }
+  if (std::exchange(due.start, false)) {
+    if (in_place) {
+      spawn_now(shard_.io().get_executor(), server_side(self));
+    } else {
+      asio::co_spawn(shard_.io(), server_side(self), asio::detached);
+    }
+  }
 }
 
 // The server side of the relay, started at the session's first link: serves each link with

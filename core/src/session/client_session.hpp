@@ -88,6 +88,16 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
                                         void(std::shared_ptr<ClientSession>)>::handler_type;
   // Resumes the parked server side with a post to this session's executor.
   void post_server_wake(ServerWake wake, std::shared_ptr<ClientSession> self);
+  // What the client loop owes the server side once a link's request is written: resume the parked
+  // coroutine (`wake`) or start it (`start`, the session's first link).
+  struct ServerSideDue {
+    std::optional<ServerWake> wake;
+    bool start = false;
+  };
+  // Settles `due`: in place when `in_place` (the request went out whole, nothing suspended the
+  // client loop since the link), else through the scheduler (a post, or co_spawn). Empty after.
+  void continue_server_side(ServerSideDue& due, const std::shared_ptr<ClientSession>& self,
+                            bool in_place);
 
   // Login phase (client_login.cpp). Returns false when the client must be closed.
   Awaitable<bool> login();
@@ -97,6 +107,8 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   Awaitable<AuthQueryResult> run_auth_query(const std::string& user, const std::string& database);
   std::optional<uid_t> peer_uid();
   Awaitable<bool> route_and_welcome();
+  // route_and_welcome's wait for the pool's first server: false when the client was refused.
+  Awaitable<bool> wait_for_welcome();
   Awaitable<void> handle_cancel(uint32_t pid, uint32_t key);
   Awaitable<void> send_fatal(std::string_view sqlstate, std::string_view message);
   // SSLRequest answered 'S': the TLS handshake on the client socket. False when it failed.
@@ -134,8 +146,10 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>, public
   enum class LinkStep : uint8_t { kAttached, kRetry, kFailed };
   // What queue_for_server (and the wait) got: kAttached (server_ set), kRetry (the server was not
   // usable on this shard and was discarded: queue again), or kFailed: an error, left in `w` for
-  // refuse_link to send (FATAL; the client is closed after).
-  LinkStep take_server(Pool::Waiter& w, std::chrono::steady_clock::time_point start);
+  // refuse_link to send (FATAL; the client is closed after). `now`: the caller's clock reading,
+  // which it passes on to link_queries too.
+  LinkStep take_server(Pool::Waiter& w, std::chrono::steady_clock::time_point start,
+                       std::chrono::steady_clock::time_point now);
   Awaitable<void> refuse_link(Pool::Waiter& w);
   // Links a server to this client (queueing when needed), runs what it needs first
   // (server_check_query, SETs of the client's parameters); false when the client must be closed.

@@ -17,12 +17,18 @@ const std::string* route_password(const RuntimeConfig& rt, const config::Databas
   return nullptr;
 }
 
+namespace {
+
+// settings.pool_mode_name: the [users] line's, else the entry's, else [pgbouncer]'s pool_mode.
+// `user_entry` is the login user's [users] line, or null.
 const std::string& route_pool_mode_name(const RuntimeConfig& rt, const config::DatabaseEntry& entry,
                                         const config::UserEntry* user_entry) {
   if (user_entry && !user_entry->pool_mode.empty()) return user_entry->pool_mode;
   if (!entry.pool_mode.empty()) return entry.pool_mode;
   return rt.pool_defaults.pool_mode;
 }
+
+}  // namespace
 
 PoolRoute route_pool(const RuntimeConfig& rt, const config::DatabaseEntry& entry,
                      const std::string& login_user) {

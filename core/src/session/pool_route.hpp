@@ -28,10 +28,6 @@ const std::string& route_server_user(const config::DatabaseEntry& entry,
 // settings.password: the entry's password, else the userlist's for `server_user`; null if none.
 const std::string* route_password(const RuntimeConfig& rt, const config::DatabaseEntry& entry,
                                   const std::string& server_user);
-// settings.pool_mode_name: the [users] line's, else the entry's, else [pgbouncer]'s pool_mode.
-// `user_entry` is the login user's [users] line, or null.
-const std::string& route_pool_mode_name(const RuntimeConfig& rt, const config::DatabaseEntry& entry,
-                                        const config::UserEntry* user_entry);
 
 // The entry serving client-side database `name`: its own, else "*" adapted to it; false if none.
 // `*autodb` (optional) tells whether it came from "*".

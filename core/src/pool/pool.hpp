@@ -64,9 +64,11 @@ class Pool : public std::enable_shared_from_this<Pool> {
                                    const char* timeout_message = "query_wait_timeout");
   // A login's wait for the pool's welcome (its first server's ParameterStatus values): returns
   // with neither a server nor an error once the welcome is known (at once if it is), every such
-  // waiter together when the first server login succeeds, as PgBouncer's wait-for-welcome
-  // clients; with the error of a failed login, or `timeout_message` after `wait_timeout` seconds.
-  // Queued like acquire (cl_waiting, a login started within the limits).
+  // waiter together when the first server login succeeds, even while the pool is saturated or
+  // paused (earlier than PgBouncer, which lets its wait-for-welcome clients in only while it has
+  // an idle server, and not during PAUSE); with the error of a failed login, or
+  // `timeout_message` after `wait_timeout` seconds. Queued like acquire (cl_waiting, a login
+  // started within the limits).
   Awaitable<AcquireResult> wait_for_welcome(double wait_timeout, const asio::io_context* io,
                                             const char* timeout_message);
 

@@ -528,8 +528,8 @@ Awaitable<bool> ClientSession::wait_for_welcome() {
       timeout_message = message;
     }
   };
+  bound(t.query_timeout, "query_timeout");  // first: it names an equal deadline, as in PgBouncer
   bound(t.query_wait_timeout, "query_wait_timeout");
-  bound(t.query_timeout, "query_timeout");
   if (const double login_timeout = runtime_->client_login_timeout; login_timeout > 0) {
     const double left =
         login_timeout -

@@ -22,10 +22,10 @@ double seconds_since(std::chrono::steady_clock::time_point since,
 void ClientSession::on_janitor(const JanitorTick& tick) {
   if (logging_in_) {
     // client_login_timeout: the login's pending read or write ends, and so does the login. (A
-    // login waiting on something else, a server for the welcome or an auth_query, fails when
-    // that wait ends: run() checks login_timed_out_.)
-    // Waiting for the pool's first server, the login is bounded by the pool's queue instead,
-    // with PgBouncer's "client_login_timeout (server down)" (route_and_welcome).
+    // login waiting on something else, an auth_query, fails when that wait ends: run() checks
+    // login_timed_out_.) Waiting for the pool's welcome, the login is bounded by the pool's queue
+    // instead (query_timeout, query_wait_timeout, and client_login_timeout with PgBouncer's
+    // "client_login_timeout (server down)": ClientSession::wait_for_welcome).
     const double t = runtime_->client_login_timeout;
     if (t > 0 && !login_timed_out_ && !welcome_waiting_ &&
         seconds_since(connected_at_, tick.now) >= t) {
